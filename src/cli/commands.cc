@@ -1,0 +1,22 @@
+#include "src/cli/commands.h"
+
+#include <array>
+
+namespace intsim::cli {
+
+std::span<const Command> commands() {
+  static constexpr std::array kCommands = {
+      Command{"smoke", "smoke [--seed S] [--trace FILE] [--check-determinism]",
+              "run the kernel smoke simulation and print a summary", &cmd_smoke},
+      Command{"run", "run <suite|scenario...> [--seeds N | --seed S] [--jobs J]",
+              "run scenarios over many seeds and write a report", nullptr},
+      Command{"repro", "repro <scenario> --seed S", "replay one seed and write its trace", nullptr},
+      Command{"shrink", "shrink <scenario> --seed S", "reduce a failing run to a minimal scenario",
+              nullptr},
+      Command{"report", "report RESULTS.json -o DIR", "render a reliability report", nullptr},
+      Command{"serve", "serve --config FILE", "run the integration core for real", nullptr},
+  };
+  return kCommands;
+}
+
+}  // namespace intsim::cli
