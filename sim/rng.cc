@@ -4,11 +4,10 @@
 
 #include "sim/det_math.h"
 #include "src/core/assert.h"
+#include "src/core/random.h"
 
 namespace intsim::sim {
 namespace {
-
-__extension__ using Uint128 = unsigned __int128;
 
 constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
@@ -68,16 +67,7 @@ std::uint64_t Rng::next_u64() {
 
 std::uint64_t Rng::uniform(std::uint64_t bound) {
   INTSIM_ASSERT(bound > 0);
-  Uint128 m = static_cast<Uint128>(next_u64()) * bound;
-  auto low = static_cast<std::uint64_t>(m);
-  if (low < bound) {
-    const std::uint64_t threshold = (0 - bound) % bound;
-    while (low < threshold) {
-      m = static_cast<Uint128>(next_u64()) * bound;
-      low = static_cast<std::uint64_t>(m);
-    }
-  }
-  return static_cast<std::uint64_t>(m >> 64);
+  return core::uniform_below([this] { return next_u64(); }, bound);
 }
 
 std::int64_t Rng::uniform_range(std::int64_t lo, std::int64_t hi) {

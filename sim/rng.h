@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "src/core/ports.h"
+
 namespace intsim::sim {
 
 // splitmix64: used to expand seeds, never to draw simulation values directly.
@@ -17,7 +19,8 @@ std::uint64_t splitmix64_next(std::uint64_t& state);
 // FNV-1a 64 of a stream name; fixed forever, since it is part of what a seed means.
 std::uint64_t stream_name_hash(std::string_view name);
 
-class Rng {
+// Also the core's Random port: a node's core draws jitter from its own stream.
+class Rng final : public core::Random {
  public:
   // The stream `name` of `master_seed`.
   Rng(std::uint64_t master_seed, std::string_view name);
@@ -27,7 +30,7 @@ class Rng {
   // A child stream, e.g. one per node, derived from this stream's identity, not its position.
   Rng child(std::string_view name) const;
 
-  std::uint64_t next_u64();
+  std::uint64_t next_u64() override;
   // Uniform in [0, bound) without modulo bias (Lemire's multiply-and-reject); bound > 0.
   std::uint64_t uniform(std::uint64_t bound);
   // Uniform in [lo, hi], inclusive; lo <= hi.
