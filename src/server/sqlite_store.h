@@ -1,0 +1,79 @@
+// The Store port on SQLite: the embedded durable store of real mode.
+//
+// One table `kv(tbl TEXT, key TEXT, value BLOB, PRIMARY KEY(tbl, key)) WITHOUT ROWID`, so rows
+// are clustered by (table, key) and a prefix scan is one range walk of the primary key.
+//
+// Durability: WAL journal with synchronous=FULL. With FULL, SQLite syncs the WAL on every
+// COMMIT, so once commit() returns ok the batch survives a process crash *and* a power loss;
+// NORMAL would be faster but could lose the last acknowledged batches on power loss, and the
+// server answers a webhook 2xx only after its inbox row is committed, so "acknowledged" must
+// mean "durable". The cost is one fsync per commit(): callers that need throughput batch
+// several writes into one WriteBatch (group commit) rather than weakening this.
+//
+// Not thread-safe: like the core it serves, one SqliteStore is used from one thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "src/core/ports.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace intsim::server {
+
+class SqliteStore final : public core::Store {
+ public:
+  struct Options {
+    // How long a commit waits for a lock another connection holds before failing.
+    int busy_timeout_ms = 5000;
+  };
+
+  // Opens (creating if needed) the database at `path`. Errors name the path and SQLite's
+  // message.
+  static core::Status open(const std::string& path, const Options& options,
+                           std::unique_ptr<SqliteStore>* out);
+  static core::Status open(const std::string& path, std::unique_ptr<SqliteStore>* out) {
+    return open(path, Options{}, out);
+  }
+
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  core::Status get(std::string_view table, std::string_view key, std::string* value) override;
+  core::Status scan(
+      std::string_view table, std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& visit) override;
+  // One transaction (BEGIN IMMEDIATE ... COMMIT); rolled back on any error.
+  core::Status commit(const core::WriteBatch& batch) override;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit SqliteStore(std::string path) : path_(std::move(path)) {}
+  core::Status init(const Options& options);
+  core::Status error(std::string_view what) const;
+  core::Status exec(const char* sql, std::string_view what);
+  core::Status step_done(sqlite3_stmt* stmt, std::string_view what);
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  // Prepared once and reused: preparing per call would dominate small transactions.
+  sqlite3_stmt* get_ = nullptr;
+  sqlite3_stmt* scan_range_ = nullptr;  // key >= prefix AND key < successor(prefix)
+  sqlite3_stmt* scan_from_ = nullptr;   // key >= prefix (prefix has no successor)
+  sqlite3_stmt* put_ = nullptr;
+  sqlite3_stmt* erase_ = nullptr;
+  sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* commit_ = nullptr;
+  sqlite3_stmt* rollback_ = nullptr;
+};
+
+// The smallest string greater than every string that starts with `prefix`, in bytewise order;
+// nullopt when there is none (empty prefix, or only 0xFF bytes). Exposed for tests.
+std::optional<std::string> prefix_successor(std::string_view prefix);
+
+}  // namespace intsim::server
