@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ ccache pkg-config
   libboost1.81-dev librapidcheck-dev libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev
-  libssl-dev libsqlite3-dev libbenchmark-dev
+  libssl-dev libsqlite3-dev libbenchmark-dev libical-dev
 )
 missing=()
 for p in "${packages[@]}"; do

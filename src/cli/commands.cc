@@ -15,6 +15,9 @@ std::span<const Command> commands() {
               nullptr},
       Command{"report", "report RESULTS.json -o DIR", "render a reliability report", nullptr},
       Command{"serve", "serve --config FILE", "run the integration core for real", nullptr},
+      Command{"ical", "ical lint FEED.ics",
+              "print the events of an iCal feed as JSON, with every problem and its line",
+              &cmd_ical},
   };
   return kCommands;
 }

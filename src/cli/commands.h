@@ -18,6 +18,7 @@ struct Command {
 
 std::span<const Command> commands();
 
+int cmd_ical(int argc, char** argv);
 int cmd_smoke(int argc, char** argv);
 
 }  // namespace intsim::cli
