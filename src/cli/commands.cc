@@ -18,6 +18,12 @@ std::span<const Command> commands() {
       Command{"ical", "ical lint FEED.ics",
               "print the events of an iCal feed as JSON, with every problem and its line",
               &cmd_ical},
+      Command{"webhook",
+              "webhook sign|verify --scheme stripe|standard|whatsapp --secret S[,S2] | "
+              "--secret-env VAR --body FILE [--timestamp T] [--id ID] [--header H] [--now T] "
+              "[--tolerance S]",
+              "sign a webhook body, or say whether and why a signature header is valid",
+              &cmd_webhook},
   };
   return kCommands;
 }

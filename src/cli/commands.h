@@ -20,5 +20,6 @@ std::span<const Command> commands();
 
 int cmd_ical(int argc, char** argv);
 int cmd_smoke(int argc, char** argv);
+int cmd_webhook(int argc, char** argv);
 
 }  // namespace intsim::cli
