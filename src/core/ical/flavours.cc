@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "src/core/assert.h"
 #include "src/core/ical/calendar.h"
 #include "src/core/ical/date.h"
@@ -114,6 +116,26 @@ std::string write_availability(std::string_view unit_id, std::span<const Stay> s
   }
   w.raw("END", "VCALENDAR");
   return w.take();
+}
+
+std::vector<Stay> stays_from_nights(std::span<const std::int32_t> nights) {
+  std::vector<std::int32_t> sorted(nights.begin(), nights.end());
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<Stay> out;
+  for (std::int32_t night : sorted) {
+    INTSIM_ASSERT(night >= kDaysMin && night < kDaysMax);
+    if (!out.empty() && night < out.back().end_days) continue;  // a duplicate
+    if (!out.empty() && night == out.back().end_days) {
+      out.back().end_days = night + 1;
+      continue;
+    }
+    Stay s;
+    s.first_night_days = night;
+    s.end_days = night + 1;
+    s.kind = Stay::Kind::kBlocked;
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 std::string format_uuid(std::uint64_t hi, std::uint64_t lo) {

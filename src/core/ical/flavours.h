@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "src/core/time.h"
 
@@ -53,6 +54,9 @@ std::string_view vrbo_summary(Stay::Kind kind, VrboLanguage language);
 inline constexpr std::string_view kAvailabilityProdid = "-//intsim//availability//EN";
 std::string write_availability(std::string_view unit_id, std::span<const Stay> stays,
                                TimeUs exported_us);
+// The runs of consecutive nights in `nights` (any order, duplicates allowed), as kBlocked stays
+// with empty uids, in date order: what write_availability takes from a unit's ledger.
+std::vector<Stay> stays_from_nights(std::span<const std::int32_t> nights);
 
 // A version 4 UUID from 128 random bits (the version and variant bits are overwritten), for
 // models that draw Vrbo UIDs from their sim::Rng stream.

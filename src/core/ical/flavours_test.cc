@@ -120,6 +120,25 @@ TEST(IcalFlavours, AvailabilityExportHasStableUids) {
   EXPECT_EQ(write_availability("unit-7", stays, kExportedUs), text);
 }
 
+TEST(IcalFlavours, StaysFromNightsMergesRuns) {
+  const std::int32_t nights[] = {10, 3, 4, 5, 4, 12, 11, 20, -2};
+  const std::vector<Stay> stays = stays_from_nights(nights);
+  ASSERT_EQ(stays.size(), 4u);
+  const std::pair<int, int> want[] = {{-2, -1}, {3, 6}, {10, 13}, {20, 21}};
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(stays[i].first_night_days, want[i].first);
+    EXPECT_EQ(stays[i].end_days, want[i].second);
+    EXPECT_EQ(stays[i].kind, Stay::Kind::kBlocked);
+    EXPECT_TRUE(stays[i].uid.empty());
+  }
+  EXPECT_TRUE(stays_from_nights({}).empty());
+  // Straight into the export: each run is one VEVENT with a UID from its first night.
+  const ParseResult r = parse(write_availability("u", stays, kExportedUs));
+  ASSERT_EQ(r.calendar.events.size(), 4u);
+  EXPECT_EQ(r.calendar.events[1].uid, "u-19700104@intsim");
+  EXPECT_EQ(r.calendar.events[1].end_night_days(), 6);
+}
+
 TEST(IcalFlavours, UuidFormat) {
   EXPECT_EQ(format_uuid(0, 0), "00000000-0000-4000-8000-000000000000");
   EXPECT_EQ(format_uuid(~0ull, ~0ull), "ffffffff-ffff-4fff-bfff-ffffffffffff");
