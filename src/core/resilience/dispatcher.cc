@@ -253,6 +253,12 @@ void Dispatcher::on_http_result(RequestId id, HttpResult result, TimeUs now_us) 
       succeed(e, result.response, now_us);
       break;
     case Outcome::kRetryable:
+      if (c.ambiguous && !policy(e.job.peer).retry_ambiguous) {
+        ++e.job.attempts;
+        note_error(e.job, describe(result), now_us);
+        kill(e, DeadReason::kAmbiguous, e.job.last_error, now_us);
+        break;
+      }
       retry_later(e, result, describe(result), now_us);
       break;
     case Outcome::kPermanent:

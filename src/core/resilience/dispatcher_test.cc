@@ -388,6 +388,23 @@ TEST_F(DispatcherTest, DeadlineEndsRetries) {
     EXPECT_LT(s.deadline_us - 2 * kUsPerSec, entries[0].job.deadline_us);
 }
 
+TEST_F(DispatcherTest, WithoutRetryingAmbiguityOnlyUnsentRequestsRetry) {
+  config.peers["whatsapp"].retry_ambiguous = false;
+  rebuild();
+  enqueue("whatsapp", "message");
+  answer(0, HttpResult::failed(HttpError::kConnectionFailed));  // never left: retry
+  advance_to(now_us + kUsPerMin);
+  ASSERT_EQ(http.sent.size(), 2u);
+  answer(1, HttpResult::failed(HttpError::kTimeout));  // may have been delivered: stop
+  advance_to(now_us + kUsPerMin);
+  EXPECT_EQ(http.sent.size(), 2u);
+  const auto entries = dlq();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].reason, DeadReason::kAmbiguous);
+  EXPECT_EQ(entries[0].job.attempts, 2);
+  EXPECT_EQ(alerts.count("dlq"), 1u);
+}
+
 TEST_F(DispatcherTest, UnknownKindGoesToTheDlq) {
   enqueue("stripe", "refund");
   EXPECT_TRUE(http.sent.empty());

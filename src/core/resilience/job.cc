@@ -59,9 +59,9 @@ void job_from(const Json& o, Job* j) {
   j->last_error = o.at("last_error").get<std::string>();
 }
 
-constexpr DeadReason kDeadReasons[] = {DeadReason::kPermanent, DeadReason::kAttemptsExhausted,
-                                       DeadReason::kDeadlineExceeded, DeadReason::kKeyPastPruneAge,
-                                       DeadReason::kNoHandler};
+constexpr DeadReason kDeadReasons[] = {
+    DeadReason::kPermanent,       DeadReason::kAttemptsExhausted, DeadReason::kDeadlineExceeded,
+    DeadReason::kKeyPastPruneAge, DeadReason::kNoHandler,         DeadReason::kAmbiguous};
 
 }  // namespace
 
@@ -90,6 +90,8 @@ std::string_view dead_reason_name(DeadReason reason) {
       return "idempotency_key_past_prune_age";
     case DeadReason::kNoHandler:
       return "no_handler";
+    case DeadReason::kAmbiguous:
+      return "ambiguous_outcome";
   }
   return "unknown";
 }

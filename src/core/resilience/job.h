@@ -55,6 +55,7 @@ enum class DeadReason {
   kDeadlineExceeded,   // the job's deadline passed
   kKeyPastPruneAge,    // the idempotency key is older than the peer keeps keys: reconcile first
   kNoHandler,          // no handler is registered for the job's kind
+  kAmbiguous,          // the peer may have done the work and a retry could do it again
 };
 std::string_view dead_reason_name(DeadReason reason);
 

@@ -56,7 +56,7 @@ TEST(Job, MalformedRowsAreStatusNotExceptions) {
 TEST(DlqEntry, RoundTripsEveryReason) {
   for (const DeadReason r :
        {DeadReason::kPermanent, DeadReason::kAttemptsExhausted, DeadReason::kDeadlineExceeded,
-        DeadReason::kKeyPastPruneAge, DeadReason::kNoHandler}) {
+        DeadReason::kKeyPastPruneAge, DeadReason::kNoHandler, DeadReason::kAmbiguous}) {
     const DlqEntry e{"job_1", sample(), r, "status 400", 777};
     DlqEntry back;
     ASSERT_TRUE(dlq_entry_from_json(dlq_entry_to_json(e), &back));
