@@ -1,0 +1,68 @@
+// `intsim serve` configuration: a JSON file, validated up front with errors that name the file,
+// the JSON pointer of the offending value and what was expected. Secrets never appear in the
+// file: it names the environment variables that hold them, read once at startup.
+//
+// {
+//   "listen":  {"address": "127.0.0.1", "port": 8080},
+//   "store":   {"path": "/var/lib/intsim/intsim.db"},
+//   "http":    {"body_bytes_max": 1048576, "read_timeout_ms": 10000, "connections_max": 1024},
+//   "peers":   {"stripe": {"base_url": "https://api.stripe.com", "timeout_ms": 10000}},
+//   "tls":     {"ca_file": "/etc/ssl/test-ca.pem"},
+//   "secrets": {"stripe.webhook": "INTSIM_STRIPE_WEBHOOK_SECRET"}
+// }
+// Only "store" is required. Unknown keys are errors, so a misspelt option cannot be silently
+// ignored. Relative paths are taken as given (relative to the working directory).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "src/core/status.h"
+#include "src/core/time.h"
+
+namespace intsim::server {
+
+struct PeerConfig {
+  std::string base_url;  // "https://api.stripe.com", "http://127.0.0.1:9000/prefix"
+  core::TimeUs timeout_us = 10 * core::kUsPerSec;
+};
+
+struct Config {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::string store_path;
+  std::size_t body_bytes_max = 1 << 20;
+  core::TimeUs read_timeout_us = 10 * core::kUsPerSec;
+  std::size_t connections_max = 1024;
+  std::map<std::string, PeerConfig, std::less<>> peers;
+  std::string ca_file;  // empty: the system's trust store
+  // Secret name -> name of the environment variable that holds it.
+  std::map<std::string, std::string, std::less<>> secret_envs;
+};
+
+// `source` names the text in errors (the file's path).
+core::Status parse_config(std::string_view text, std::string_view source, Config* out);
+core::Status load_config(const std::string& path, Config* out);
+
+// Secret values by name. Deliberately has no way to print itself.
+class Secrets {
+ public:
+  // nullptr when `name` is not configured.
+  const std::string* find(std::string_view name) const;
+  std::size_t size() const { return values_.size(); }
+
+ private:
+  friend core::Status read_secrets(const Config&, const std::function<const char*(const char*)>&,
+                                   Secrets*);
+  std::map<std::string, std::string, std::less<>> values_;
+};
+
+// Reads every configured secret through `getenv` (std::getenv in production). A missing or
+// empty variable is an error naming the secret and the variable, never a value.
+core::Status read_secrets(const Config& config,
+                          const std::function<const char*(const char*)>& getenv, Secrets* out);
+
+}  // namespace intsim::server

@@ -1,0 +1,131 @@
+#include "src/server/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "src/server/temp_dir_for_test.h"
+
+namespace intsim::server {
+namespace {
+
+using core::Status;
+
+// The error for `text`, which must be invalid.
+std::string error_of(std::string_view text) {
+  Config config;
+  const Status st = parse_config(text, "serve.json", &config);
+  EXPECT_EQ(st.code(), Status::Code::kInvalidArgument) << text;
+  return st.message();
+}
+
+TEST(Config, AFullFileParsesWithUnitsConverted) {
+  Config c;
+  const Status st = parse_config(R"({
+    "listen": {"address": "0.0.0.0", "port": 9090},
+    "store": {"path": "/var/lib/intsim/intsim.db"},
+    "http": {"body_bytes_max": 65536, "read_timeout_ms": 2500, "connections_max": 64},
+    "peers": {
+      "stripe": {"base_url": "https://api.stripe.com", "timeout_ms": 8000},
+      "whatsapp": {"base_url": "http://127.0.0.1:9000/v19.0"}
+    },
+    "tls": {"ca_file": "/etc/intsim/test-ca.pem"},
+    "secrets": {"stripe.webhook": "INTSIM_STRIPE_WEBHOOK_SECRET"}
+  })",
+                                 "serve.json", &c);
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  EXPECT_EQ(c.listen_address, "0.0.0.0");
+  EXPECT_EQ(c.listen_port, 9090);
+  EXPECT_EQ(c.store_path, "/var/lib/intsim/intsim.db");
+  EXPECT_EQ(c.body_bytes_max, 65536u);
+  EXPECT_EQ(c.read_timeout_us, 2'500'000);
+  EXPECT_EQ(c.connections_max, 64u);
+  ASSERT_EQ(c.peers.size(), 2u);
+  EXPECT_EQ(c.peers.at("stripe").timeout_us, 8'000'000);
+  EXPECT_EQ(c.peers.at("whatsapp").base_url, "http://127.0.0.1:9000/v19.0");
+  EXPECT_EQ(c.peers.at("whatsapp").timeout_us, 10'000'000);  // the default
+  EXPECT_EQ(c.ca_file, "/etc/intsim/test-ca.pem");
+  EXPECT_EQ(c.secret_envs.at("stripe.webhook"), "INTSIM_STRIPE_WEBHOOK_SECRET");
+}
+
+TEST(Config, OnlyTheStoreIsRequired) {
+  Config c;
+  ASSERT_TRUE(parse_config(R"({"store": {"path": "x.db"}})", "serve.json", &c));
+  EXPECT_EQ(c.listen_address, "127.0.0.1");
+  EXPECT_EQ(c.listen_port, 8080);
+  EXPECT_TRUE(c.peers.empty());
+}
+
+TEST(Config, ErrorsNameTheFileThePointerAndWhatWasExpected) {
+  EXPECT_EQ(error_of(R"({"store": {"path": "x"}, "listen": {"port": "80"}})"),
+            "serve.json: /listen/port: expected a port number from 0 to 65535, got the string "
+            "\"80\"");
+  EXPECT_EQ(error_of(R"({"store": {"path": "x"}, "listen": {"port": 70000}})"),
+            "serve.json: /listen/port: expected a port number from 0 to 65535, got the number "
+            "70000");
+  EXPECT_EQ(error_of(R"({"listen": {}})"), "serve.json: /store: expected an object with \"path\"");
+  EXPECT_EQ(error_of(R"({"store": {"path": ""}})"),
+            "serve.json: /store/path: expected a non-empty string, got the string \"\"");
+  EXPECT_EQ(error_of(R"([1, 2])"), "serve.json: /: expected an object, got an array");
+  EXPECT_EQ(
+      error_of(R"({"store": {"path": "x"}, "peers": {"stripe": {"base_url": "api.stripe.com"}}})"),
+      "serve.json: /peers/stripe/base_url: expected an http:// or https:// URL with a host, got "
+      "the string \"api.stripe.com\"");
+  EXPECT_EQ(error_of(R"({"store": {"path": "x"}, "peers": {"a/b": {"base_url": "http://h", )"
+                     R"("timeout_ms": 0}}})"),
+            "serve.json: /peers/a~1b/timeout_ms: expected milliseconds from 1 to 3600000, got "
+            "the number 0");
+  EXPECT_EQ(error_of(R"({"store": {"path": "x", "journal": "off"}})"),
+            "serve.json: /store/journal: expected no such key (allowed: \"path\")");
+}
+
+TEST(Config, ASyntaxErrorNamesTheFileAndThePosition) {
+  const std::string msg = error_of("{\"store\": {\"path\": \"x\",}}");
+  EXPECT_EQ(msg.rfind("serve.json: not valid JSON: ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("line 1, column 24"), std::string::npos) << msg;
+}
+
+TEST(Config, ASecretPastedIntoTheFileIsRejectedWithoutEchoingIt) {
+  const std::string msg =
+      error_of(R"({"store": {"path": "x"}, "secrets": {"stripe.webhook": "whsec_abc123"}})");
+  EXPECT_EQ(msg.find("whsec_abc123"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("/secrets/stripe.webhook"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("environment variable"), std::string::npos) << msg;
+}
+
+TEST(Config, LoadReadsTheFileAndNamesItInErrors) {
+  TempDir dir;
+  const std::string path = dir.file("serve.json");
+  std::ofstream(path) << R"({"store": {"path": "a.db"}, "listen": {"port": -1}})";
+  Config c;
+  const Status st = load_config(path, &c);
+  EXPECT_EQ(st.message().rfind(path + ": /listen/port: ", 0), 0u) << st.message();
+  const Status missing = load_config(dir.file("absent.json"), &c);
+  EXPECT_EQ(missing.message(), dir.file("absent.json") + ": cannot read the file");
+}
+
+TEST(Secrets, AreReadFromTheNamedVariablesAndAMissingOneIsNamedNeverShown) {
+  Config c;
+  c.secret_envs = {{"stripe.webhook", "T_STRIPE"}, {"whatsapp.app", "T_WA"}};
+  std::map<std::string, std::string> env = {{"T_STRIPE", "whsec_value"}, {"T_WA", "app_value"}};
+  auto getenv = [&](const char* name) -> const char* {
+    const auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  Secrets secrets;
+  ASSERT_TRUE(read_secrets(c, getenv, &secrets));
+  ASSERT_NE(secrets.find("stripe.webhook"), nullptr);
+  EXPECT_EQ(*secrets.find("stripe.webhook"), "whsec_value");
+  EXPECT_EQ(secrets.find("other"), nullptr);
+
+  env.erase("T_WA");
+  Status st = read_secrets(c, getenv, &secrets);
+  EXPECT_EQ(st.message(), "secret 'whatsapp.app': environment variable T_WA is not set");
+  env["T_WA"] = "";
+  st = read_secrets(c, getenv, &secrets);
+  EXPECT_EQ(st.message(), "secret 'whatsapp.app': environment variable T_WA is empty");
+  EXPECT_EQ(st.message().find("whsec_value"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace intsim::server

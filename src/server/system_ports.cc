@@ -1,0 +1,149 @@
+#include "src/server/system_ports.h"
+
+#include <array>
+#include <chrono>
+#include <random>
+
+namespace intsim::server {
+namespace {
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool contains_lower(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    std::size_t j = 0;
+    while (j < needle.size() && lower(haystack[i + j]) == needle[j]) ++j;
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+core::TimeUs SystemClock::now_us() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+OsRandom::OsRandom() {
+  std::random_device device;
+  // Two 32-bit draws: random_device yields unsigned int.
+  const std::uint64_t seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  *this = OsRandom(seed);
+}
+
+OsRandom::OsRandom(std::uint64_t seed) {
+  std::uint64_t state = seed;
+  for (std::uint64_t& word : s_) word = splitmix64(state);
+}
+
+std::uint64_t OsRandom::next_u64() {
+  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  const std::uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return result;
+}
+
+bool looks_like_secret(std::string_view field_name) {
+  static constexpr std::array<std::string_view, 10> kMarkers = {
+      "secret",        "token",   "password", "passwd", "signature",
+      "authorization", "api_key", "apikey",   "cookie", "private"};
+  for (std::string_view marker : kMarkers) {
+    if (contains_lower(field_name, marker)) return true;
+  }
+  return false;
+}
+
+std::string_view log_level_name(core::LogLevel level) {
+  switch (level) {
+    case core::LogLevel::kDebug:
+      return "debug";
+    case core::LogLevel::kInfo:
+      return "info";
+    case core::LogLevel::kWarn:
+      return "warn";
+    case core::LogLevel::kError:
+      return "error";
+  }
+  return "unknown";
+}
+
+void append_json_escaped(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xF];
+          out += kHex[c & 0xF];
+        } else {
+          out += c;
+        }
+    }
+  }
+}
+
+std::string JsonLineLog::format(core::TimeUs at_us, core::LogLevel level, std::string_view event,
+                                std::initializer_list<core::LogField> fields) {
+  std::string line = "{\"ts_us\":" + std::to_string(at_us) + ",\"level\":\"";
+  line += log_level_name(level);
+  line += "\",\"event\":\"";
+  append_json_escaped(line, event);
+  line += '"';
+  for (const core::LogField& field : fields) {
+    line += ",\"";
+    append_json_escaped(line, field.key);
+    line += "\":\"";
+    if (looks_like_secret(field.key)) {
+      line += "[redacted]";
+    } else {
+      append_json_escaped(line, field.value);
+    }
+    line += '"';
+  }
+  line += '}';
+  return line;
+}
+
+void JsonLineLog::write(core::TimeUs at_us, core::LogLevel level, std::string_view event,
+                        std::initializer_list<core::LogField> fields) {
+  if (level < level_min_) return;
+  std::string line = format(at_us, level, event, fields);
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fflush(out_);
+}
+
+}  // namespace intsim::server
