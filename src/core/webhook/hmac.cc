@@ -63,9 +63,11 @@ HmacSha256& HmacSha256::operator=(HmacSha256&&) noexcept = default;
 
 Sha256Digest HmacSha256::mac(std::initializer_list<std::string_view> parts) const {
   INTSIM_ASSERT(ctx_ != nullptr);  // used after a move
-  CtxPtr ctx(EVP_MAC_CTX_dup(ctx_->keyed.get()));
-  INTSIM_ASSERT_MSG(ctx != nullptr, "EVP_MAC_CTX_dup");
-  return finish(ctx.get(), parts);
+  // Re-initialising with a null key restarts the MAC with the key already set: no allocation
+  // and no key schedule (half the cost of EVP_MAC_CTX_dup per message). The RFC 4231 tests
+  // run several messages through one context to prove no state carries over.
+  check(EVP_MAC_init(ctx_->keyed.get(), nullptr, 0, nullptr), "EVP_MAC_init(reuse key)");
+  return finish(ctx_->keyed.get(), parts);
 }
 
 Sha256Digest hmac_sha256_once(std::string_view key, std::initializer_list<std::string_view> parts) {

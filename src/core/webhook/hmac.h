@@ -1,7 +1,11 @@
 // HMAC-SHA256 with a key prepared once (OpenSSL 3 EVP_MAC). Keying HMAC means fetching the
-// algorithm and hashing the key into the inner and outer pads; done per message it costs more
-// than hashing a 1 KB body, so each secret is keyed once and its context duplicated per
-// message (EVP_MAC_CTX_dup copies the already-keyed state).
+// algorithm and hashing the key into the inner and outer pads; done per message it costs about
+// as much as hashing a 1 KB body, so each secret is keyed once into its own EVP_MAC_CTX and each
+// message restarts that context with the key it already holds (EVP_MAC_init with a null key),
+// which is cheaper again than EVP_MAC_CTX_dup per message.
+//
+// Not thread-safe: mac() restarts the one context. The core is single-threaded; a driver that
+// verifies on several threads gives each its own verifier.
 #pragma once
 
 #include <array>
@@ -25,6 +29,7 @@ class HmacSha256 {
   HmacSha256& operator=(const HmacSha256&) = delete;
 
   // MAC of the concatenation of `parts`, so a caller signing "<t>.<body>" never copies the body.
+  // const because the key does not change; the context it restarts is scratch.
   Sha256Digest mac(std::initializer_list<std::string_view> parts) const;
 
  private:
