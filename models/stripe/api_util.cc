@@ -1,0 +1,83 @@
+#include "models/stripe/api_util.h"
+
+namespace intsim::models::stripe {
+
+nlohmann::json error_body(std::string_view type, std::string_view code, std::string message,
+                          std::string_view param) {
+  nlohmann::json e = {{"type", type}, {"message", std::move(message)}};
+  if (!code.empty()) e["code"] = code;
+  if (!param.empty()) e["param"] = param;
+  return {{"error", std::move(e)}};
+}
+
+std::optional<std::string> string_param(const nlohmann::json& params, std::string_view key) {
+  auto it = params.find(key);
+  if (it == params.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+bool parse_int(std::string_view text, std::int64_t* value) {
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) text.remove_prefix(1);
+  if (text.empty() || text.size() > 18) return false;
+  std::int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *value = negative ? -v : v;
+  return true;
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return std::nullopt;
+}
+
+bool metadata_param(const nlohmann::json& params, Metadata* metadata, nlohmann::json* error) {
+  auto it = params.find("metadata");
+  if (it == params.end()) return true;
+  if (it->is_string() && it->get<std::string>().empty()) return true;  // metadata= unsets
+  if (!it->is_object()) {
+    *error = error_body("invalid_request_error", "parameter_invalid_string",
+                        "Invalid metadata: must be an object", "metadata");
+    return false;
+  }
+  if (it->size() > 50) {
+    *error = error_body("invalid_request_error", "",
+                        "Invalid metadata: metadata can have up to 50 keys", "metadata");
+    return false;
+  }
+  for (auto m = it->begin(); m != it->end(); ++m) {
+    if (!m.value().is_string()) {
+      *error = error_body("invalid_request_error", "", "Invalid metadata: values must be strings",
+                          "metadata");
+      return false;
+    }
+    const std::string value = m.value().get<std::string>();
+    if (m.key().size() > 40 || value.size() > 500) {
+      *error = error_body("invalid_request_error", "",
+                          "Invalid metadata: keys can be up to 40 characters and values up to "
+                          "500 characters",
+                          "metadata");
+      return false;
+    }
+    (*metadata)[m.key()] = value;
+  }
+  return true;
+}
+
+nlohmann::json metadata_json(const Metadata& metadata) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [k, v] : metadata) out[k] = v;
+  return out;
+}
+
+std::int64_t unix_s(core::TimeUs t_us) { return core::unix_seconds(t_us); }
+
+nlohmann::json id_or_null(const std::string& id) {
+  return id.empty() ? nlohmann::json(nullptr) : nlohmann::json(id);
+}
+
+}  // namespace intsim::models::stripe

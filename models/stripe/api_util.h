@@ -1,0 +1,36 @@
+// Small helpers shared by the Stripe model's route files: Stripe's error shape and typed reads
+// of form parameters (form bodies carry only strings).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "models/stripe/objects.h"
+#include "src/core/time.h"
+
+namespace intsim::models::stripe {
+
+// {"error":{"type","code","message","param"}} with code and param left out when empty.
+nlohmann::json error_body(std::string_view type, std::string_view code, std::string message,
+                          std::string_view param = {});
+
+// The string at `key` of a decoded form body, or nullopt when absent or not a string.
+std::optional<std::string> string_param(const nlohmann::json& params, std::string_view key);
+// A base-10 integer with an optional leading '-', no other characters, no overflow.
+bool parse_int(std::string_view text, std::int64_t* value);
+// "true"/"false"; nullopt for anything else.
+std::optional<bool> parse_bool(std::string_view text);
+
+// metadata[...] as a map; false (and `error` set) when it breaks Stripe's limits: at most 50
+// keys, keys up to 40 characters, values up to 500, or a nested value.
+bool metadata_param(const nlohmann::json& params, Metadata* metadata, nlohmann::json* error);
+
+nlohmann::json metadata_json(const Metadata& metadata);
+std::int64_t unix_s(core::TimeUs t_us);
+// null for an empty string, the string otherwise (Stripe writes absent ids as null).
+nlohmann::json id_or_null(const std::string& id);
+
+}  // namespace intsim::models::stripe

@@ -1,0 +1,633 @@
+// PaymentIntents, charges and refunds of the Stripe model.
+#include <fmt/format.h>
+
+#include "models/stripe/api_util.h"
+#include "models/stripe/stripe_model.h"
+#include "src/core/assert.h"
+#include "src/core/payments/currency.h"
+#include "src/core/payments/form_codec.h"
+
+namespace intsim::models::stripe {
+namespace {
+
+namespace pay = core::payments;
+
+nlohmann::json invalid(std::string_view code, std::string message, std::string_view param = {}) {
+  return error_body("invalid_request_error", code, std::move(message), param);
+}
+
+nlohmann::json missing_param(std::string_view param) {
+  return invalid("parameter_missing", fmt::format("Missing required param: {}.", param), param);
+}
+
+// Stripe's answer to an amount the currency rules reject; nullopt when the amount is fine.
+std::optional<nlohmann::json> amount_error(pay::AmountProblem problem, std::int64_t amount,
+                                           std::string_view currency) {
+  switch (problem) {
+    case pay::AmountProblem::kNone:
+      return std::nullopt;
+    case pay::AmountProblem::kUnsupportedCurrency:
+      return invalid("", fmt::format("Invalid currency: {}.", currency), "currency");
+    case pay::AmountProblem::kNotPositive:
+      return invalid("parameter_invalid_integer", "This value must be greater than or equal to 1.",
+                     "amount");
+    case pay::AmountProblem::kTooSmall:
+      return invalid("amount_too_small",
+                     fmt::format("Amount must be at least {} {} (smallest unit)",
+                                 pay::minimum_charge_amount(currency), currency),
+                     "amount");
+    case pay::AmountProblem::kTooLarge:
+      return invalid("amount_too_large",
+                     fmt::format("Amount must be no more than {}", pay::kAmountMax), "amount");
+    case pay::AmountProblem::kNotWholeUnit:
+      return invalid("invalid_charge_amount_no_decimal_compatible",
+                     fmt::format("Invalid amount {}. Currency ISK has become effectively "
+                                 "zero-decimal and charged amounts must be evenly divisible by "
+                                 "100.",
+                                 amount),
+                     "amount");
+  }
+  return std::nullopt;
+}
+
+std::string decline_message(std::string_view decline_code) {
+  if (decline_code == "insufficient_funds") return "Your card has insufficient funds.";
+  if (decline_code == "expired_card") return "Your card has expired.";
+  if (decline_code == "lost_card") return "Your card was declined.";
+  if (decline_code == "authentication_required") {
+    return "Your card was declined. This transaction requires authentication.";
+  }
+  return "Your card was declined.";
+}
+
+bool one_of(std::string_view s, std::initializer_list<std::string_view> set) {
+  for (std::string_view x : set) {
+    if (x == s) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void StripeModel::set_status(PaymentIntent& pi, std::string status, core::TimeUs now_us) {
+  pi.status = std::move(status);
+  ledger_.on_status(pi.id, pi.status, now_us);
+}
+
+StripeModel::Reply StripeModel::create_payment_intent(const nlohmann::json& params,
+                                                      const RequestContext& ctx) {
+  const auto amount_text = string_param(params, "amount");
+  if (!amount_text) return {400, missing_param("amount")};
+  std::int64_t amount = 0;
+  if (!parse_int(*amount_text, &amount)) {
+    return {400, invalid("parameter_invalid_integer",
+                         fmt::format("Invalid integer: {}", *amount_text), "amount")};
+  }
+  const auto currency = string_param(params, "currency");
+  if (!currency) return {400, missing_param("currency")};
+  if (auto e = amount_error(pay::check_charge_amount(amount, *currency), amount, *currency)) {
+    return {400, *e};
+  }
+  PaymentIntent pi;
+  pi.amount = amount;
+  pi.currency = *currency;
+  if (auto c = string_param(params, "customer")) {
+    if (!customers_.contains(*c)) {
+      return {400,
+              invalid("resource_missing", fmt::format("No such customer: '{}'", *c), "customer")};
+    }
+    pi.customer = *c;
+  }
+  if (auto pm = string_param(params, "payment_method")) {
+    if (!is_payment_method_id(*pm)) {
+      return {400, invalid("resource_missing", fmt::format("No such PaymentMethod: '{}'", *pm),
+                           "payment_method")};
+    }
+    pi.payment_method = *pm;
+  }
+  if (auto cm = string_param(params, "capture_method")) {
+    if (!one_of(*cm, {"automatic", "automatic_async", "manual"})) {
+      return {400, invalid("parameter_invalid_string",
+                           fmt::format("Invalid capture_method: {}", *cm), "capture_method")};
+    }
+    pi.capture_method = *cm == "manual" ? "manual" : "automatic";
+  }
+  bool confirm_now = false;
+  if (auto c = string_param(params, "confirm")) {
+    const auto b = parse_bool(*c);
+    if (!b) return {400, invalid("parameter_invalid_boolean", "Invalid boolean: " + *c, "confirm")};
+    confirm_now = *b;
+  }
+  if (confirm_now && pi.payment_method.empty()) {
+    return {400, invalid("parameter_missing",
+                         "You cannot confirm this PaymentIntent because it's missing a payment "
+                         "method.",
+                         "payment_method")};
+  }
+  nlohmann::json error;
+  if (!metadata_param(params, &pi.metadata, &error)) return {400, error};
+  pi.description = string_param(params, "description").value_or("");
+
+  pi.id = next_id("pi");
+  pi.created_us = ctx.now_us;
+  pi.status = pi.payment_method.empty() ? "requires_payment_method" : "requires_confirmation";
+  PaymentRecord record;
+  record.payment_intent_id = pi.id;
+  auto booking = pi.metadata.find("booking_id");
+  record.booking_id = booking == pi.metadata.end() ? "" : booking->second;
+  record.idempotency_key = ctx.idempotency_key;
+  record.currency = pi.currency;
+  record.amount = pi.amount;
+  record.status = pi.status;
+  record.created_us = ctx.now_us;
+  ledger_.on_created(record);
+  PaymentIntent& stored = payment_intents_.emplace(pi.id, std::move(pi)).first->second;
+  emit("payment_intent.created", render(stored), ctx);
+  if (!confirm_now) return {200, render(stored)};
+  nlohmann::json declined = confirm(stored, false, ctx);
+  if (!declined.is_null()) return {402, std::move(declined)};
+  return {200, render(stored)};
+}
+
+StripeModel::Reply StripeModel::confirm_payment_intent(std::string_view id,
+                                                       const nlohmann::json& params,
+                                                       const RequestContext& ctx) {
+  auto it = payment_intents_.find(id);
+  if (it == payment_intents_.end()) {
+    return {404,
+            invalid("resource_missing", fmt::format("No such payment_intent: '{}'", id), "intent")};
+  }
+  PaymentIntent& pi = it->second;
+  if (!one_of(pi.status, {"requires_payment_method", "requires_confirmation"})) {
+    return {400, invalid("payment_intent_unexpected_state",
+                         fmt::format("You cannot confirm this PaymentIntent because it has a "
+                                     "status of {}.",
+                                     pi.status))};
+  }
+  std::string pm = pi.payment_method;
+  if (auto p = string_param(params, "payment_method")) {
+    if (!is_payment_method_id(*p)) {
+      return {400, invalid("resource_missing", fmt::format("No such PaymentMethod: '{}'", *p),
+                           "payment_method")};
+    }
+    pm = *p;
+  }
+  if (pm.empty()) {
+    return {400, invalid("payment_intent_unexpected_state",
+                         "You cannot confirm this PaymentIntent because it's missing a payment "
+                         "method.",
+                         "payment_method")};
+  }
+  pi.payment_method = pm;
+  nlohmann::json declined = confirm(pi, false, ctx);
+  if (!declined.is_null()) return {402, std::move(declined)};
+  return {200, render(pi)};
+}
+
+nlohmann::json StripeModel::confirm(PaymentIntent& pi, bool off_session,
+                                    const RequestContext& ctx) {
+  CardResult r = card_result(pi.payment_method, config_.card, card_rng_);
+  if (off_session) {
+    // No customer is present to authenticate, and an off-session card charge settles at once.
+    if (r.outcome == CardOutcome::kActionThenSucceed || r.outcome == CardOutcome::kActionThenFail) {
+      r = CardResult{CardOutcome::kDecline, "authentication_required", 0, false};
+    } else if (r.outcome == CardOutcome::kProcessingThenSucceed) {
+      r.outcome = CardOutcome::kSucceed;
+    } else if (r.outcome == CardOutcome::kProcessingThenFail) {
+      r = CardResult{CardOutcome::kDecline, "generic_decline", 0, false};
+    }
+  }
+  pi.last_payment_error.reset();
+  pi.next_action_sdk = false;
+  switch (r.outcome) {
+    case CardOutcome::kSucceed:
+      charge_succeeded(pi, r.force_dispute, ctx);
+      return nullptr;
+    case CardOutcome::kDecline: {
+      PaymentError err;
+      err.type = "card_error";
+      err.code = r.decline_code == "expired_card" ? "expired_card" : "card_declined";
+      err.decline_code = r.decline_code;
+      err.message = decline_message(r.decline_code);
+      err.payment_method = pi.payment_method;
+      charge_failed(pi, err, true, ctx);
+      nlohmann::json body = error_body("card_error", err.code, err.message);
+      body["error"]["decline_code"] = err.decline_code;
+      body["error"]["charge"] = pi.latest_charge;
+      body["error"]["payment_intent"] = render(pi);
+      return body;
+    }
+    case CardOutcome::kActionThenSucceed:
+    case CardOutcome::kActionThenFail: {
+      pi.next_action_sdk = true;
+      set_status(pi, "requires_action", ctx.now_us);
+      const bool ok = r.outcome == CardOutcome::kActionThenSucceed;
+      pending_results_[pi.id] = r;
+      schedule(ctx.now_us + r.delay_us, Timer{TimerKind::kResolveAction, pi.id, ok});
+      emit("payment_intent.requires_action", render(pi), ctx);
+      return nullptr;
+    }
+    case CardOutcome::kProcessingThenSucceed:
+    case CardOutcome::kProcessingThenFail: {
+      Charge& ch = new_charge(pi, ctx);
+      ch.status = "pending";
+      set_status(pi, "processing", ctx.now_us);
+      const bool ok = r.outcome == CardOutcome::kProcessingThenSucceed;
+      pending_results_[pi.id] = r;
+      schedule(ctx.now_us + r.delay_us, Timer{TimerKind::kResolveProcessing, pi.id, ok});
+      emit("charge.pending", render(ch), ctx);
+      emit("payment_intent.processing", render(pi), ctx);
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
+
+Charge& StripeModel::new_charge(PaymentIntent& pi, const RequestContext& ctx) {
+  Charge ch;
+  ch.id = next_id("ch");
+  ch.payment_intent = pi.id;
+  ch.customer = pi.customer;
+  ch.payment_method = pi.payment_method;
+  ch.currency = pi.currency;
+  ch.amount = pi.amount;
+  ch.metadata = pi.metadata;
+  ch.created_us = ctx.now_us;
+  pi.latest_charge = ch.id;
+  return charges_.emplace(ch.id, std::move(ch)).first->second;
+}
+
+Charge& StripeModel::attempt_charge(PaymentIntent& pi, const RequestContext& ctx) {
+  auto it = charges_.find(pi.latest_charge);
+  if (it != charges_.end() && it->second.status == "pending") return it->second;
+  return new_charge(pi, ctx);
+}
+
+void StripeModel::charge_succeeded(PaymentIntent& pi, bool force_dispute,
+                                   const RequestContext& ctx) {
+  Charge& ch = attempt_charge(pi, ctx);
+  ch.status = "succeeded";
+  if (pi.capture_method == "manual") {
+    pi.amount_capturable = pi.amount;
+    set_status(pi, "requires_capture", ctx.now_us);
+    emit("charge.succeeded", render(ch), ctx);
+    emit("payment_intent.amount_capturable_updated", render(pi), ctx);
+  } else {
+    ch.captured = true;
+    ch.amount_captured = pi.amount;
+    pi.amount_received = pi.amount;
+    set_status(pi, "succeeded", ctx.now_us);
+    ledger_.on_move({ctx.now_us, MoneyMove::kCapture, ledger_.find(pi.id)->booking_id, pi.id, ch.id,
+                     pi.currency, pi.amount});
+    emit("charge.succeeded", render(ch), ctx);
+    emit("payment_intent.succeeded", render(pi), ctx);
+    maybe_schedule_dispute(ch, force_dispute, ctx.now_us);
+  }
+  after_payment_outcome(pi, true, ctx);
+}
+
+void StripeModel::charge_failed(PaymentIntent& pi, PaymentError error, bool with_charge,
+                                const RequestContext& ctx) {
+  if (with_charge) {
+    Charge& ch = attempt_charge(pi, ctx);
+    ch.status = "failed";
+    ch.failure_code = error.code;
+    ch.failure_message = error.message;
+    emit("charge.failed", render(ch), ctx);
+  }
+  // Stripe detaches the failed payment method: confirming again needs a new one.
+  pi.payment_method.clear();
+  pi.next_action_sdk = false;
+  pi.last_payment_error = std::move(error);
+  set_status(pi, "requires_payment_method", ctx.now_us);
+  emit("payment_intent.payment_failed", render(pi), ctx);
+  after_payment_outcome(pi, false, ctx);
+}
+
+void StripeModel::resolve_async(const Timer& timer, const RequestContext& ctx) {
+  auto it = payment_intents_.find(timer.object_id);
+  INTSIM_ASSERT(it != payment_intents_.end());
+  PaymentIntent& pi = it->second;
+  auto pending = pending_results_.find(pi.id);
+  // Canceled (or otherwise moved on) while waiting: the outcome no longer applies.
+  const char* waiting = timer.kind == TimerKind::kResolveAction ? "requires_action" : "processing";
+  if (pending == pending_results_.end() || pi.status != waiting) return;
+  const CardResult r = pending->second;
+  pending_results_.erase(pending);
+  if (timer.success) {
+    charge_succeeded(pi, r.force_dispute, ctx);
+    return;
+  }
+  PaymentError err;
+  err.type = "card_error";
+  err.payment_method = pi.payment_method;
+  if (timer.kind == TimerKind::kResolveAction) {
+    err.code = "payment_intent_authentication_failure";
+    err.message =
+        "The provided PaymentMethod has failed authentication. You can provide payment_method "
+        "again to attempt authentication again.";
+    charge_failed(pi, err, false, ctx);
+  } else {
+    err.code = "card_declined";
+    err.decline_code = "generic_decline";
+    err.message = decline_message(err.decline_code);
+    charge_failed(pi, err, true, ctx);
+  }
+}
+
+StripeModel::Reply StripeModel::capture_payment_intent(std::string_view id,
+                                                       const nlohmann::json& params,
+                                                       const RequestContext& ctx) {
+  auto it = payment_intents_.find(id);
+  if (it == payment_intents_.end()) {
+    return {404,
+            invalid("resource_missing", fmt::format("No such payment_intent: '{}'", id), "intent")};
+  }
+  PaymentIntent& pi = it->second;
+  if (pi.status != "requires_capture") {
+    return {400, invalid("payment_intent_unexpected_state",
+                         fmt::format("This PaymentIntent could not be captured because it has a "
+                                     "status of {}. Only a PaymentIntent with one of the "
+                                     "following statuses may be captured: requires_capture.",
+                                     pi.status))};
+  }
+  std::int64_t amount = pi.amount_capturable;
+  if (auto a = string_param(params, "amount_to_capture")) {
+    if (!parse_int(*a, &amount)) {
+      return {400,
+              invalid("parameter_invalid_integer", "Invalid integer: " + *a, "amount_to_capture")};
+    }
+    if (amount > pi.amount_capturable) {
+      return {400, invalid("amount_too_large",
+                           fmt::format("The amount to capture ({}) is greater than the amount "
+                                       "capturable ({}).",
+                                       amount, pi.amount_capturable),
+                           "amount_to_capture")};
+    }
+    if (auto e =
+            amount_error(pay::check_partial_amount(amount, pi.currency), amount, pi.currency)) {
+      (*e)["error"]["param"] = "amount_to_capture";
+      return {400, *e};
+    }
+  }
+  Charge& ch = charges_.at(pi.latest_charge);
+  ch.captured = true;
+  ch.amount_captured = amount;
+  pi.amount_received = amount;
+  pi.amount_capturable = 0;
+  set_status(pi, "succeeded", ctx.now_us);
+  ledger_.on_move({ctx.now_us, MoneyMove::kCapture, ledger_.find(pi.id)->booking_id, pi.id, ch.id,
+                   pi.currency, amount});
+  emit("charge.captured", render(ch), ctx);
+  emit("payment_intent.succeeded", render(pi), ctx);
+  const auto fixed = test_card_result(ch.payment_method, config_.card);
+  maybe_schedule_dispute(ch, fixed && fixed->force_dispute, ctx.now_us);
+  return {200, render(pi)};
+}
+
+StripeModel::Reply StripeModel::cancel_payment_intent(std::string_view id,
+                                                      const nlohmann::json& params,
+                                                      const RequestContext& ctx) {
+  auto it = payment_intents_.find(id);
+  if (it == payment_intents_.end()) {
+    return {404,
+            invalid("resource_missing", fmt::format("No such payment_intent: '{}'", id), "intent")};
+  }
+  PaymentIntent& pi = it->second;
+  if (!one_of(pi.status, {"requires_payment_method", "requires_capture", "requires_confirmation",
+                          "requires_action"})) {
+    return {400, invalid("payment_intent_unexpected_state",
+                         fmt::format("You cannot cancel this PaymentIntent because it has a "
+                                     "status of {}. Only a PaymentIntent with one of the "
+                                     "following statuses may be canceled: "
+                                     "requires_payment_method, requires_capture, "
+                                     "requires_confirmation, requires_action.",
+                                     pi.status))};
+  }
+  if (auto reason = string_param(params, "cancellation_reason")) {
+    if (!one_of(*reason, {"duplicate", "fraudulent", "requested_by_customer", "abandoned"})) {
+      return {400, invalid("parameter_invalid_string", "Invalid cancellation_reason: " + *reason,
+                           "cancellation_reason")};
+    }
+    pi.cancellation_reason = *reason;
+  }
+  pending_results_.erase(pi.id);
+  pi.amount_capturable = 0;
+  pi.next_action_sdk = false;
+  pi.canceled_us = ctx.now_us;
+  set_status(pi, "canceled", ctx.now_us);
+  emit("payment_intent.canceled", render(pi), ctx);
+  return {200, render(pi)};
+}
+
+StripeModel::Reply StripeModel::search_payment_intents(std::string_view query,
+                                                       const RequestContext& ctx) {
+  nlohmann::json q;
+  if (!pay::form_decode_json(query, &q).is_ok()) q = nlohmann::json::object();
+  const auto text = string_param(q, "query");
+  if (!text) return {400, missing_param("query")};
+  std::int64_t limit = 10;
+  if (auto l = string_param(q, "limit");
+      l && (!parse_int(*l, &limit) || limit < 1 || limit > 100)) {
+    return {400, invalid("parameter_invalid_integer", "Invalid limit: must be between 1 and 100",
+                         "limit")};
+  }
+  // Clauses joined by AND: metadata['k']:'v', status:'v', customer:'v', currency:'v'.
+  struct Clause {
+    std::string field;  // "metadata.<key>" or a field name
+    std::string value;
+  };
+  std::vector<Clause> clauses;
+  std::string_view rest = *text;
+  auto bad = [&](std::string why) {
+    return Reply{400, invalid("", "Invalid search query: " + why, "query")};
+  };
+  while (true) {
+    const std::size_t and_pos = rest.find(" AND ");
+    std::string_view clause = rest.substr(0, and_pos);
+    if (clause.find(" OR ") != std::string_view::npos) return bad("OR is not supported here");
+    const std::size_t colon = clause.rfind(':');
+    if (colon == std::string_view::npos) return bad(std::string(clause));
+    std::string_view field = clause.substr(0, colon);
+    std::string_view value = clause.substr(colon + 1);
+    auto unquote = [](std::string_view v, std::string* out) {
+      if (v.size() < 2 || (v.front() != '\'' && v.front() != '"') || v.back() != v.front()) {
+        return false;
+      }
+      *out = std::string(v.substr(1, v.size() - 2));
+      return true;
+    };
+    Clause c;
+    if (!unquote(value, &c.value)) return bad("values must be quoted");
+    if (field.starts_with("metadata[") && field.ends_with("]")) {
+      std::string key;
+      if (!unquote(field.substr(9, field.size() - 10), &key)) return bad("metadata key");
+      c.field = "metadata." + key;
+    } else if (one_of(field, {"status", "customer", "currency"})) {
+      c.field = std::string(field);
+    } else {
+      return bad("unsupported field " + std::string(field));
+    }
+    clauses.push_back(std::move(c));
+    if (and_pos == std::string_view::npos) break;
+    rest = rest.substr(and_pos + 5);
+  }
+  nlohmann::json data = nlohmann::json::array();
+  bool has_more = false;
+  const core::TimeUs lag_us = config_.search_lag_ms * core::kUsPerMs;
+  // Ids are sequential, so reverse id order is newest first, as Stripe sorts.
+  for (auto it = payment_intents_.rbegin(); it != payment_intents_.rend(); ++it) {
+    const PaymentIntent& pi = it->second;
+    if (pi.created_us + lag_us > ctx.now_us) continue;  // not indexed yet
+    bool match = true;
+    for (const Clause& c : clauses) {
+      std::string actual;
+      if (c.field.starts_with("metadata.")) {
+        auto m = pi.metadata.find(c.field.substr(9));
+        if (m == pi.metadata.end()) {
+          match = false;
+          break;
+        }
+        actual = m->second;
+      } else if (c.field == "status") {
+        actual = pi.status;
+      } else if (c.field == "customer") {
+        actual = pi.customer;
+      } else {
+        actual = pi.currency;
+      }
+      if (actual != c.value) {
+        match = false;
+        break;
+      }
+    }
+    if (!match) continue;
+    if (static_cast<std::int64_t>(data.size()) == limit) {
+      has_more = true;
+      break;
+    }
+    data.push_back(render(pi));
+  }
+  return {200,
+          {{"object", "search_result"},
+           {"data", std::move(data)},
+           {"has_more", has_more},
+           {"next_page", nullptr},
+           {"url", "/v1/payment_intents/search"}}};
+}
+
+StripeModel::Reply StripeModel::list_payment_intents(std::string_view query) {
+  nlohmann::json q;
+  if (!pay::form_decode_json(query, &q).is_ok()) q = nlohmann::json::object();
+  std::int64_t limit = 10;
+  if (auto l = string_param(q, "limit");
+      l && (!parse_int(*l, &limit) || limit < 1 || limit > 100)) {
+    return {400, invalid("parameter_invalid_integer", "Invalid limit: must be between 1 and 100",
+                         "limit")};
+  }
+  const auto customer = string_param(q, "customer");
+  nlohmann::json data = nlohmann::json::array();
+  bool has_more = false;
+  for (auto it = payment_intents_.rbegin(); it != payment_intents_.rend(); ++it) {
+    if (customer && it->second.customer != *customer) continue;
+    if (static_cast<std::int64_t>(data.size()) == limit) {
+      has_more = true;
+      break;
+    }
+    data.push_back(render(it->second));
+  }
+  return {200,
+          {{"object", "list"},
+           {"data", std::move(data)},
+           {"has_more", has_more},
+           {"url", "/v1/payment_intents"}}};
+}
+
+StripeModel::Reply StripeModel::create_refund(const nlohmann::json& params,
+                                              const RequestContext& ctx) {
+  std::string pi_id;
+  if (auto c = string_param(params, "charge")) {
+    const Charge* ch = charge(*c);
+    if (!ch)
+      return {400, invalid("resource_missing", fmt::format("No such charge: '{}'", *c), "charge")};
+    pi_id = ch->payment_intent;
+  } else if (auto p = string_param(params, "payment_intent")) {
+    pi_id = *p;
+  } else {
+    return {400, invalid("parameter_missing", "One of charge or payment_intent is required.",
+                         "payment_intent")};
+  }
+  auto it = payment_intents_.find(pi_id);
+  if (it == payment_intents_.end()) {
+    return {400, invalid("resource_missing", fmt::format("No such payment_intent: '{}'", pi_id),
+                         "payment_intent")};
+  }
+  PaymentIntent& pi = it->second;
+  if (pi.status != "succeeded") {
+    return {400, invalid("payment_intent_unexpected_state",
+                         fmt::format("This PaymentIntent ({}) does not have a successful charge "
+                                     "to refund.",
+                                     pi.id),
+                         "payment_intent")};
+  }
+  Charge& ch = charges_.at(pi.latest_charge);
+  if (!ch.dispute.empty()) {
+    const Dispute& d = disputes_.at(ch.dispute);
+    if (d.status == "needs_response" || d.status == "under_review") {
+      return {400,
+              invalid("charge_disputed",
+                      fmt::format("Charge {} has been disputed; it cannot be refunded.", ch.id))};
+    }
+  }
+  const std::int64_t remaining = ch.amount_captured - ch.amount_refunded;
+  if (remaining <= 0) {
+    return {400, invalid("charge_already_refunded",
+                         fmt::format("Charge {} has already been refunded.", ch.id))};
+  }
+  std::int64_t amount = remaining;
+  if (auto a = string_param(params, "amount")) {
+    if (!parse_int(*a, &amount)) {
+      return {400, invalid("parameter_invalid_integer", "Invalid integer: " + *a, "amount")};
+    }
+    if (auto e =
+            amount_error(pay::check_partial_amount(amount, pi.currency), amount, pi.currency)) {
+      return {400, *e};
+    }
+    if (amount > remaining) {
+      return {400, invalid("amount_too_large",
+                           fmt::format("Refund amount ({}) is greater than unrefunded amount on "
+                                       "charge ({})",
+                                       amount, remaining),
+                           "amount")};
+    }
+  }
+  Refund r;
+  if (auto reason = string_param(params, "reason")) {
+    if (!one_of(*reason, {"duplicate", "fraudulent", "requested_by_customer"})) {
+      return {400, invalid("parameter_invalid_string", "Invalid reason: " + *reason, "reason")};
+    }
+    r.reason = *reason;
+  }
+  nlohmann::json error;
+  if (!metadata_param(params, &r.metadata, &error)) return {400, error};
+  r.id = next_id("re");
+  r.charge = ch.id;
+  r.payment_intent = pi.id;
+  r.currency = pi.currency;
+  r.amount = amount;
+  r.created_us = ctx.now_us;
+  ch.amount_refunded += amount;
+  ledger_.on_move({ctx.now_us, MoneyMove::kRefund, ledger_.find(pi.id)->booking_id, pi.id, r.id,
+                   pi.currency, amount});
+  const Refund& stored = refunds_.emplace(r.id, std::move(r)).first->second;
+  emit("refund.created", render(stored), ctx);
+  emit("charge.refunded", render(ch), ctx);
+  return {200, render(stored)};
+}
+
+void StripeModel::after_payment_outcome(const PaymentIntent& pi, bool succeeded,
+                                        const RequestContext& ctx) {
+  if (!pi.invoice.empty()) on_invoice_payment(pi, succeeded, ctx);
+}
+
+}  // namespace intsim::models::stripe

@@ -1,0 +1,179 @@
+// Subscriptions: invoices each period, invoice.payment_failed, smart retries and the end of
+// dunning (canceled or unpaid), recovery with a new payment method.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "models/stripe/stripe_model.h"
+#include "models/stripe/test_client.h"
+
+namespace intsim::models::stripe {
+namespace {
+
+using testing::Client;
+using testing::event_types;
+
+class Subscriptions : public ::testing::Test {
+ protected:
+  void make(StripeConfig config = {}) {
+    model = std::make_unique<StripeModel>(config, sim::Rng(9));
+    c = std::make_unique<Client>(model.get());
+    customer = Client::body(c->post("/v1/customers", {{"email", "guest@example.com"}}))["id"];
+  }
+  nlohmann::json subscribe(const std::string& pm, const std::string& interval = "month") {
+    const ApiResult r =
+        c->post("/v1/subscriptions", {{"customer", customer},
+                                      {"default_payment_method", pm},
+                                      {"items[0][price_data][currency]", "eur"},
+                                      {"items[0][price_data][unit_amount]", "2500"},
+                                      {"items[0][price_data][product]", "prod_cleaning"},
+                                      {"items[0][price_data][recurring][interval]", interval},
+                                      {"metadata[booking_id]", "b_sub"}});
+    EXPECT_EQ(r.response.status, 200) << r.response.body;
+    return Client::body(r);
+  }
+  int count(const std::vector<std::string>& types, const std::string& type) {
+    return static_cast<int>(std::count(types.begin(), types.end(), type));
+  }
+
+  std::unique_ptr<StripeModel> model;
+  std::unique_ptr<Client> c;
+  std::string customer;
+};
+
+TEST_F(Subscriptions, ActiveSubscriptionRenewsEachPeriod) {
+  make();
+  const auto sub = subscribe("pm_card_visa");
+  EXPECT_EQ(sub["status"], "active");
+  EXPECT_EQ(sub["object"], "subscription");
+  const auto inv = Client::body(c->get("/v1/invoices/" + sub["latest_invoice"].get<std::string>()));
+  EXPECT_EQ(inv["status"], "paid");
+  EXPECT_EQ(inv["billing_reason"], "subscription_create");
+  EXPECT_EQ(inv["amount_paid"], 2500);
+  model->take_events();
+  c->run_until(c->now_us + 3 * 30 * core::kUsPerDay);
+  const auto types = event_types(model->take_events());
+  EXPECT_EQ(count(types, "invoice.paid"), 3);
+  EXPECT_EQ(count(types, "invoice.payment_failed"), 0);
+  EXPECT_EQ(model->subscription(sub["id"].get<std::string>())->status, "active");
+  EXPECT_EQ(model->ledger().captured_minus_refunded("b_sub", "eur"), 4 * 2500);
+}
+
+TEST_F(Subscriptions, FailingRenewalGoesPastDueRetriesThenCancels) {
+  make();
+  const auto sub = subscribe("pm_card_visa");
+  const std::string id = sub["id"];
+  // The card starts failing before the first renewal.
+  ASSERT_EQ(c->post("/v1/subscriptions/" + id,
+                    {{"default_payment_method", "pm_card_chargeDeclinedInsufficientFunds"}})
+                .response.status,
+            200);
+  model->take_events();
+  const core::TimeUs renewal_us = model->subscription(id)->current_period_end_us;
+  c->run_until(renewal_us);
+  EXPECT_EQ(model->subscription(id)->status, "past_due");
+  const Invoice* inv = model->invoice(model->subscription(id)->latest_invoice);
+  EXPECT_EQ(inv->status, "open");
+  EXPECT_EQ(inv->attempt_count, 1);
+  EXPECT_GT(inv->next_payment_attempt_us, renewal_us);
+  // Run the two weeks of smart retries (but not the next renewal).
+  c->run_until(renewal_us + 16 * core::kUsPerDay);
+  const auto types = event_types(model->take_events());
+  const int tries = 1 + static_cast<int>(model->config().subscription.retry_offsets_h.size());
+  EXPECT_EQ(inv->attempt_count, tries);
+  EXPECT_EQ(count(types, "invoice.payment_failed"), tries);
+  EXPECT_EQ(inv->next_payment_attempt_us, -1);
+  EXPECT_EQ(model->subscription(id)->status, "canceled");
+  EXPECT_EQ(types.back(), "customer.subscription.deleted");
+  // About 8 tries within 2 weeks.
+  EXPECT_EQ(tries, 8);
+  // Canceled: nothing renews any more.
+  c->run_until(c->now_us + 90 * core::kUsPerDay);
+  EXPECT_EQ(count(event_types(model->take_events()), "invoice.created"), 0);
+}
+
+TEST_F(Subscriptions, DunningCanEndUnpaid) {
+  StripeConfig config;
+  config.subscription.dunning_end = DunningEnd::kUnpaid;
+  make(config);
+  const std::string id = subscribe("pm_card_visa")["id"];
+  c->post("/v1/subscriptions/" + id, {{"default_payment_method", "pm_card_chargeDeclined"}});
+  c->run_until(model->subscription(id)->current_period_end_us + 16 * core::kUsPerDay);
+  EXPECT_EQ(model->subscription(id)->status, "unpaid");
+}
+
+TEST_F(Subscriptions, NewPaymentMethodRecoversAtTheNextRetry) {
+  make();
+  const std::string id = subscribe("pm_card_visa")["id"];
+  c->post("/v1/subscriptions/" + id, {{"default_payment_method", "pm_card_chargeDeclined"}});
+  c->run_until(model->subscription(id)->current_period_end_us);
+  ASSERT_EQ(model->subscription(id)->status, "past_due");
+  c->post("/v1/subscriptions/" + id, {{"default_payment_method", "pm_card_visa"}});
+  const Invoice* inv = model->invoice(model->subscription(id)->latest_invoice);
+  c->run_until(inv->next_payment_attempt_us);
+  EXPECT_EQ(inv->status, "paid");
+  EXPECT_EQ(inv->attempt_count, 2);
+  EXPECT_EQ(model->subscription(id)->status, "active");
+}
+
+TEST_F(Subscriptions, FailedFirstInvoiceIsIncompleteThenExpires) {
+  make();
+  const auto sub = subscribe("pm_card_chargeDeclined");
+  EXPECT_EQ(sub["status"], "incomplete");
+  const std::string id = sub["id"];
+  c->run_until(c->now_us + 23 * core::kUsPerHour);
+  EXPECT_EQ(model->subscription(id)->status, "incomplete_expired");
+  EXPECT_EQ(model->invoice(model->subscription(id)->latest_invoice)->status, "void");
+}
+
+TEST_F(Subscriptions, IncompleteCanBePaidByHand) {
+  make();
+  const auto sub = subscribe("pm_card_chargeDeclined");
+  const std::string id = sub["id"];
+  c->post("/v1/subscriptions/" + id, {{"default_payment_method", "pm_card_visa"}});
+  const ApiResult paid =
+      c->post("/v1/invoices/" + sub["latest_invoice"].get<std::string>() + "/pay", {});
+  EXPECT_EQ(Client::body(paid)["status"], "paid");
+  EXPECT_EQ(model->subscription(id)->status, "active");
+  c->run_until(c->now_us + 2 * core::kUsPerDay);
+  EXPECT_EQ(model->subscription(id)->status, "active");
+}
+
+TEST_F(Subscriptions, AuthenticationRequiredFailsOffSession) {
+  make();
+  const auto sub = subscribe("pm_card_threeDSecure2Required");
+  EXPECT_EQ(sub["status"], "incomplete");
+  const auto pi = Client::body(
+      c->get("/v1/payment_intents/" +
+             model->invoice(sub["latest_invoice"].get<std::string>())->payment_intent));
+  EXPECT_EQ(pi["last_payment_error"]["decline_code"], "authentication_required");
+}
+
+TEST_F(Subscriptions, CancelStopsEverything) {
+  make();
+  const std::string id = subscribe("pm_card_visa")["id"];
+  const ApiResult r = c->del("/v1/subscriptions/" + id);
+  EXPECT_EQ(Client::body(r)["status"], "canceled");
+  EXPECT_EQ(c->del("/v1/subscriptions/" + id).response.status, 400);
+  model->take_events();
+  c->run_until(c->now_us + 90 * core::kUsPerDay);
+  EXPECT_TRUE(model->take_events().empty());
+}
+
+TEST_F(Subscriptions, Validation) {
+  make();
+  EXPECT_EQ(c->post("/v1/subscriptions", {{"customer", "cus_nope"}}).response.status, 400);
+  const ApiResult no_items = c->post("/v1/subscriptions", {{"customer", customer}});
+  EXPECT_EQ(Client::body(no_items)["error"]["code"], "parameter_missing");
+  const ApiResult small =
+      c->post("/v1/subscriptions", {{"customer", customer},
+                                    {"default_payment_method", "pm_card_visa"},
+                                    {"items[0][price_data][currency]", "eur"},
+                                    {"items[0][price_data][unit_amount]", "10"},
+                                    {"items[0][price_data][product]", "p"},
+                                    {"items[0][price_data][recurring][interval]", "month"}});
+  EXPECT_EQ(Client::body(small)["error"]["code"], "amount_too_small");
+}
+
+}  // namespace
+}  // namespace intsim::models::stripe
