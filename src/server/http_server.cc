@@ -149,8 +149,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 core::HttpResponse HttpServer::Impl::respond(const core::HttpRequest& request) {
   const std::string_view path = target_path(request.target);
   if (request.method == "GET" && path == "/healthz") return text_response(200, "ok\n");
-  if (request.method == "GET" && path == "/metrics" && options.metrics_text) {
-    core::HttpResponse response = text_response(200, options.metrics_text());
+  if (request.method == "GET" && path == "/metrics") {
+    std::string text = format_server_metrics(stats);
+    if (options.metrics_text) text += options.metrics_text();
+    core::HttpResponse response = text_response(200, std::move(text));
     response.headers[0].value = "text/plain; version=0.0.4; charset=utf-8";
     return response;
   }

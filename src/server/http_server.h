@@ -7,7 +7,8 @@
 // Each connection is a session: read a request (header and body bounded by body_bytes_max,
 // the whole request bounded by read_timeout_us, which also bounds an idle keep-alive
 // connection), hand it to the router, write the answer, keep the connection alive if the client
-// asked for it. GET /healthz is built in; GET /metrics serves the text of a hook, when set.
+// asked for it. GET /healthz and GET /metrics are built in; /metrics serves the server's own
+// counters followed by the text of a hook (the core's metrics).
 #pragma once
 
 #include <cstdint>
@@ -32,7 +33,7 @@ struct HttpServerOptions {
   core::TimeUs read_timeout_us = 10 * core::kUsPerSec;
   // Connections past this are accepted and closed at once, so a flood cannot exhaust memory.
   std::size_t connections_max = 1024;
-  // Text for GET /metrics (Prometheus text format); unset: /metrics goes to the router.
+  // More text for GET /metrics (Prometheus text format), after the server's own counters.
   std::function<std::string()> metrics_text;
 };
 
