@@ -1,0 +1,209 @@
+#include "src/core/app/integration.h"
+
+#include <fmt/format.h>
+
+#include "src/core/assert.h"
+#include "src/core/bookings/booking_service.h"
+#include "src/core/payments/payment_service.h"
+#include "src/core/resilience/idempotency.h"
+
+namespace intsim::core::app {
+namespace {
+
+// Hands each verified event to the service that owns its endpoint. Only Stripe's has one so far;
+// the others are acknowledged (recorded in the inbox) until their services land.
+class EventRouter final : public webhook::EventProcessor {
+ public:
+  explicit EventRouter(webhook::EventProcessor* stripe) : stripe_(stripe) {}
+  Status apply(const webhook::VerifiedEvent& event, WriteBatch& effects, TimeUs now_us) override {
+    if (event.endpoint == webhook::Endpoint::kStripe) return stripe_->apply(event, effects, now_us);
+    return Status::ok();
+  }
+
+ private:
+  webhook::EventProcessor* stripe_;
+};
+
+HttpResponse text_response(int status, std::string body) {
+  return {status, {{"Content-Type", "text/plain"}}, std::move(body)};
+}
+
+}  // namespace
+
+struct Integration::Impl {
+  Impl(IntegrationConfig c, Ports p, resilience::DispatcherConfig dc)
+      : config(std::move(c)), ports(p), dispatcher(p, std::move(dc)) {}
+
+  // After any call that may have committed rows written by the services into a batch someone
+  // else committed: outbox rows the dispatcher has not learned, and stays whose commit may have
+  // failed.
+  void settle(TimeUs now_us) {
+    WriteBatch learned;
+    for (const WriteBatch::Op& op : payments->take_enqueued()) {
+      std::string row;
+      if (op.table == resilience::kOutboxTable &&
+          ports.store->get(op.table, op.key, &row).is_ok()) {
+        learned.put(op.table, op.key, row);
+      }
+    }
+    if (!learned.empty()) dispatcher.on_committed(learned, now_us);
+    bookings->settle(now_us);
+  }
+
+  void reconcile(TimeUs now_us) {
+    WriteBatch batch;
+    Status s = payments->reconcile(batch, now_us);
+    if (s.is_ok() && !batch.empty()) s = ports.store->commit(batch);
+    payments->take_enqueued();  // learned below from the batch itself, if it committed
+    if (s.is_ok()) {
+      if (!batch.empty()) dispatcher.on_committed(batch, now_us);
+    } else {
+      ports.log->write(now_us, LogLevel::kError, "payments.reconcile_failed",
+                       {{"error", s.to_string()}});
+    }
+    // The inbox only needs rows inside the peers' redelivery windows.
+    std::size_t erased = 0;
+    intake->prune(now_us, 10'000, &erased);
+    ports.timers->arm(config.reconcile_timer_id, now_us + config.reconcile_interval_us);
+  }
+
+  IntegrationConfig config;
+  Ports ports;
+  resilience::Dispatcher dispatcher;
+  std::unique_ptr<bookings::BookingService> bookings;
+  std::unique_ptr<payments::PaymentService> payments;
+  std::unique_ptr<EventRouter> router;
+  std::unique_ptr<webhook::WebhookIntake> intake;
+};
+
+Status Integration::create(IntegrationConfig config, Ports ports,
+                           std::unique_ptr<Integration>* out) {
+  if (!ports.clock || !ports.random || !ports.timers || !ports.http || !ports.store || !ports.log ||
+      !ports.metrics || !ports.alerts) {
+    return Status::invalid_argument("the integration needs every port");
+  }
+  const TimerId outbox_timer = config.dispatcher.timer_id;
+  if (outbox_timer == config.hold_timer_id || outbox_timer == config.reconcile_timer_id ||
+      config.hold_timer_id == config.reconcile_timer_id) {
+    return Status::invalid_argument("timer ids must be distinct");
+  }
+  if (config.reconcile_interval_us <= 0 || config.hold_ttl_us <= 0) {
+    return Status::invalid_argument("reconcile_interval_us and hold_ttl_us must be positive");
+  }
+  // Stripe deduplicates on Idempotency-Key and prunes keys after 24 h; the outbox must send the
+  // key and must not retry one past that age (the payments service reconciles instead).
+  resilience::DispatcherConfig dc = config.dispatcher;
+  resilience::PeerPolicy& stripe = dc.peers.try_emplace("stripe", dc.default_policy).first->second;
+  if (stripe.idempotency_header.empty()) stripe.idempotency_header = "Idempotency-Key";
+  if (stripe.key_prune_age_us <= 0) stripe.key_prune_age_us = resilience::kStripeKeyPruneAgeUs;
+
+  auto impl = std::make_unique<Impl>(std::move(config), ports, std::move(dc));
+  const IntegrationConfig& c = impl->config;
+  bookings::BookingServiceConfig bc;
+  bc.units = c.units;
+  bc.hold_ttl_us = c.hold_ttl_us;
+  bc.nightly_rate_minor = c.nightly_rate_minor;
+  bc.hold_timer_id = c.hold_timer_id;
+  impl->bookings = std::make_unique<bookings::BookingService>(bc, ports, &impl->dispatcher);
+  payments::PaymentServiceConfig pc;
+  pc.secret_key = c.stripe_secret_key;
+  pc.payment_stuck_after_us = c.payment_stuck_after_us;
+  pc.search_settle_us = c.search_settle_us;
+  impl->payments = std::make_unique<payments::PaymentService>(pc, ports, &impl->dispatcher,
+                                                              impl->bookings.get());
+  impl->bookings->attach(impl->payments.get());
+  impl->payments->register_handlers();
+  impl->router = std::make_unique<EventRouter>(impl->payments.get());
+  if (Status s =
+          webhook::WebhookIntake::create(c.webhooks, ports, impl->router.get(), &impl->intake);
+      !s.is_ok()) {
+    return s;
+  }
+  out->reset(new Integration(std::move(impl)));
+  return Status::ok();
+}
+
+Integration::Integration(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Integration::~Integration() = default;
+
+Status Integration::recover(TimeUs now_us) {
+  Impl& m = *impl_;
+  if (Status s = m.bookings->recover(now_us); !s.is_ok()) return s;
+  m.payments->take_enqueued();
+  if (Status s = m.dispatcher.recover(now_us); !s.is_ok()) {
+    // A damaged outbox row is left for a human (logged); the rest of the outbox runs.
+    m.ports.log->write(now_us, LogLevel::kError, "integration.outbox_recovery",
+                       {{"error", s.to_string()}});
+  }
+  m.ports.timers->arm(m.config.reconcile_timer_id, now_us + m.config.reconcile_interval_us);
+  m.ports.log->write(now_us, LogLevel::kInfo, "integration.recovered",
+                     {{"stays", std::to_string(m.bookings->ledger().stays().size())},
+                      {"outbox_jobs", std::to_string(m.dispatcher.jobs())}});
+  return Status::ok();
+}
+
+HttpResponse Integration::handle(const HttpRequest& request, TimeUs now_us) {
+  Impl& m = *impl_;
+  std::string_view path = request.target;
+  if (const std::size_t q = path.find('?'); q != std::string_view::npos) path = path.substr(0, q);
+  HttpResponse response;
+  if (path == "/healthz") {
+    response = request.method == "GET" ? text_response(200, "ok")
+                                       : text_response(405, "method not allowed");
+  } else if (path.starts_with("/webhooks/")) {
+    response = m.intake->handle(request, now_us);
+  } else if (path == "/api/bookings" || path.starts_with("/api/bookings/")) {
+    response = m.bookings->handle(request, now_us);
+  } else {
+    response = text_response(404, "not found");
+  }
+  m.settle(now_us);
+  return response;
+}
+
+void Integration::on_timer(TimerId id, TimeUs now_us) {
+  Impl& m = *impl_;
+  if (id == m.config.dispatcher.timer_id) {
+    m.dispatcher.on_timer(id, now_us);
+  } else if (id == m.config.hold_timer_id) {
+    m.bookings->on_hold_timer(now_us);
+  } else if (id == m.config.reconcile_timer_id) {
+    m.reconcile(now_us);
+  } else {
+    m.ports.log->write(now_us, LogLevel::kWarn, "integration.unknown_timer",
+                       {{"timer", std::to_string(id)}});
+    return;
+  }
+  m.settle(now_us);
+}
+
+void Integration::on_http_result(RequestId id, HttpResult result, TimeUs now_us) {
+  // Only the outbox sends requests, so every result is the dispatcher's (it ignores ids of a
+  // previous incarnation).
+  impl_->dispatcher.on_http_result(id, std::move(result), now_us);
+  impl_->settle(now_us);
+}
+
+const bookings::Ledger& Integration::ledger() const { return impl_->bookings->ledger(); }
+
+Status Integration::payments(std::vector<payments::Payment>* out) const {
+  return impl_->payments->list(out);
+}
+
+Status Integration::payment(std::string_view booking_id, payments::Payment* out) const {
+  return impl_->payments->find(booking_id, out);
+}
+
+Status Integration::dlq_entries(std::vector<resilience::DlqEntry>* out) const {
+  return impl_->dispatcher.dlq_entries(out);
+}
+
+std::size_t Integration::outbox_jobs() const { return impl_->dispatcher.jobs(); }
+
+Status Integration::cancel_booking(std::string_view booking_id, TimeUs now_us, bool* cancelled) {
+  const Status s = impl_->bookings->cancel(booking_id, now_us, cancelled);
+  impl_->settle(now_us);
+  return s;
+}
+
+}  // namespace intsim::core::app

@@ -1,0 +1,78 @@
+// Fake ports for the payments, bookings and integration tests: timers and an HTTP client that
+// only record what they are asked, so a test decides when time moves and what Stripe answers.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "src/core/memory_store.h"
+#include "src/core/observability/metrics_registry.h"
+#include "src/core/observability/recorders.h"
+#include "src/core/ports.h"
+#include "src/core/resilience/test_random.h"
+
+namespace intsim::core::testing {
+
+struct FakeClock final : Clock {
+  TimeUs now = 0;
+  TimeUs now_us() const override { return now; }
+};
+
+struct FakeTimers final : Timers {
+  std::map<TimerId, TimeUs> armed;
+  void arm(TimerId id, TimeUs at_us) override { armed[id] = at_us; }
+  void disarm(TimerId id) override { armed.erase(id); }
+};
+
+struct FakeHttp final : HttpClient {
+  struct Sent {
+    RequestId id;
+    std::string peer;
+    HttpRequest request;
+    TimeUs deadline_us;
+  };
+  std::vector<Sent> sent;
+  void send(RequestId id, std::string_view peer, HttpRequest request, TimeUs deadline_us) override {
+    sent.push_back({id, std::string(peer), std::move(request), deadline_us});
+  }
+};
+
+// Every port, owned together.
+struct FakePorts {
+  FakeClock clock;
+  resilience::testing::SplitMixRandom random{42};
+  FakeTimers timers;
+  FakeHttp http;
+  MemoryStore store;
+  observability::RecordingLog log;
+  observability::MetricsRegistry metrics;
+  observability::RecordingAlerts alerts;
+
+  Ports ports(Store* store_override = nullptr) {
+    return Ports{&clock, &random,  &timers, &http, store_override ? store_override : &store,
+                 &log,   &metrics, &alerts};
+  }
+};
+
+inline HttpResult json_result(int status, const nlohmann::json& body) {
+  return HttpResult::of(HttpResponse{status, {{"Content-Type", "application/json"}}, body.dump()});
+}
+
+// A PaymentIntent as Stripe renders it (the fields the core reads).
+inline nlohmann::json stripe_pi(const std::string& id, const std::string& booking_id,
+                                const std::string& status, std::int64_t amount = 36'000,
+                                bool with_error = false) {
+  nlohmann::json pi = {{"id", id},
+                       {"object", "payment_intent"},
+                       {"amount", amount},
+                       {"currency", "usd"},
+                       {"status", status},
+                       {"metadata", {{"booking_id", booking_id}}},
+                       {"last_payment_error", nullptr}};
+  if (with_error) pi["last_payment_error"] = {{"type", "card_error"}, {"code", "card_declined"}};
+  return pi;
+}
+
+}  // namespace intsim::core::testing

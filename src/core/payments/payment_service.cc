@@ -1,0 +1,683 @@
+#include "src/core/payments/payment_service.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "src/core/assert.h"
+#include "src/core/payments/currency.h"
+#include "src/core/payments/form_codec.h"
+
+namespace intsim::core::payments {
+namespace {
+
+using resilience::Classification;
+using resilience::DeadReason;
+using resilience::Job;
+using resilience::Outcome;
+
+std::string str(const nlohmann::json& j, std::string_view key) {
+  if (!j.is_object()) return "";
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::int64_t num(const nlohmann::json& j, std::string_view key) {
+  if (!j.is_object()) return 0;
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
+nlohmann::json parse(std::string_view body) {
+  return nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+}
+
+std::string error_code(const HttpResponse& response) {
+  const nlohmann::json j = parse(response.body);
+  return j.is_object() && j.contains("error") ? str(j["error"], "code") : "";
+}
+
+// Stripe's search query language quotes values with single quotes; ours are generated ids
+// ("bk_" and hex), so they never contain one.
+std::string search_target(std::string_view booking_id) {
+  return "/v1/payment_intents/search?" +
+         form_encode({{"query", fmt::format("metadata['booking_id']:'{}'", booking_id)}});
+}
+
+// The booking a job of ours is about, from its body (POST) or its search query.
+std::string booking_of_job(const Job& job) {
+  FormFields fields;
+  if (job.method == "POST") {
+    if (!form_decode(job.body, &fields).is_ok()) return "";
+    for (const auto& [k, v] : fields) {
+      if (k == "metadata[booking_id]") return v;
+    }
+    return "";
+  }
+  const std::size_t qmark = job.target.find('?');
+  if (qmark == std::string::npos || !form_decode(job.target.substr(qmark + 1), &fields).is_ok()) {
+    return "";
+  }
+  for (const auto& [k, v] : fields) {
+    if (k != "query") continue;
+    const std::size_t open = v.find(":'");
+    const std::size_t close = v.rfind('\'');
+    if (open != std::string::npos && close > open + 2) return v.substr(open + 2, close - open - 2);
+  }
+  return "";
+}
+
+}  // namespace
+
+PaymentService::PaymentService(PaymentServiceConfig config, Ports ports,
+                               resilience::Dispatcher* dispatcher, BookingHooks* hooks)
+    : config_(std::move(config)), ports_(ports), dispatcher_(dispatcher), hooks_(hooks) {
+  INTSIM_ASSERT(ports_.store && ports_.log && ports_.alerts);
+  INTSIM_ASSERT(dispatcher_ && hooks_);
+}
+
+void PaymentService::register_handlers() {
+  for (std::string_view kind : {kCreateKind, kRefundKind, kRetrieveKind, kSearchKind}) {
+    dispatcher_->add_handler(std::string(kind), this);
+  }
+}
+
+std::vector<WriteBatch::Op> PaymentService::take_enqueued() {
+  std::vector<WriteBatch::Op> out;
+  out.swap(enqueued_);
+  return out;
+}
+
+// ---- rows ---------------------------------------------------------------------------------
+
+Status PaymentService::load(std::string_view booking_id, Payment* out) {
+  std::string row;
+  if (Status s = ports_.store->get(kPaymentsTable, booking_id, &row); !s.is_ok()) return s;
+  return decode_payment(row, out);
+}
+
+Status PaymentService::find(std::string_view booking_id, Payment* out) {
+  return load(booking_id, out);
+}
+
+Status PaymentService::list(std::vector<Payment>* out) {
+  out->clear();
+  Status bad;
+  const Status s =
+      ports_.store->scan(kPaymentsTable, "", [&](std::string_view, std::string_view value) {
+        Payment p;
+        if (Status d = decode_payment(value, &p); !d.is_ok()) {
+          bad = std::move(d);
+          return true;
+        }
+        out->push_back(std::move(p));
+        return true;
+      });
+  return s.is_ok() ? bad : s;
+}
+
+void PaymentService::save(Payment& p, WriteBatch& batch, std::optional<TimeUs> news_at_us) {
+  if (news_at_us) p.updated_at_us = *news_at_us;
+  p.update_refunded();
+  batch.put(kPaymentsTable, p.booking_id, encode_payment(p));
+}
+
+void PaymentService::alert(TimeUs now_us, std::string kind, std::string subject,
+                           std::string message) {
+  ports_.log->write(now_us, LogLevel::kWarn, "payments.alert",
+                    {{"kind", kind}, {"subject", subject}, {"message", message}});
+  ports_.alerts->raise({now_us, std::move(kind), std::move(subject), std::move(message)});
+}
+
+// ---- jobs ---------------------------------------------------------------------------------
+
+Job PaymentService::stripe_job(std::string_view kind, std::string method, std::string target,
+                               std::string body) const {
+  Job job;
+  job.kind = std::string(kind);
+  job.peer = config_.peer;
+  job.method = std::move(method);
+  job.target = std::move(target);
+  job.headers = {{"Authorization", "Bearer " + config_.secret_key}};
+  if (!body.empty()) job.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+  job.body = std::move(body);
+  return job;
+}
+
+std::string PaymentService::enqueue(WriteBatch& batch, Job job, TimeUs now_us) {
+  WriteBatch mine;
+  const std::string id = dispatcher_->enqueue(mine, std::move(job), now_us);
+  for (const WriteBatch::Op& op : mine.ops()) {
+    INTSIM_ASSERT(op.value.has_value());
+    batch.put(op.table, op.key, *op.value);
+    enqueued_.push_back(op);
+  }
+  return id;
+}
+
+void PaymentService::enqueue_create(Payment& p, WriteBatch& batch, TimeUs now_us) {
+  const std::string body = form_encode({{"amount", std::to_string(p.amount)},
+                                        {"currency", p.currency},
+                                        {"payment_method", p.payment_method},
+                                        {"confirm", "true"},
+                                        {"metadata[booking_id]", p.booking_id}});
+  Job job = stripe_job(kCreateKind, "POST", "/v1/payment_intents", body);
+  job.recipient = "";
+  WriteBatch mine;
+  p.create_job_id = dispatcher_->enqueue(mine, std::move(job), now_us);
+  Job stored;
+  INTSIM_ASSERT(mine.ops().size() == 1);
+  INTSIM_ASSERT(resilience::job_from_json(*mine.ops()[0].value, &stored).is_ok());
+  p.idempotency_key = stored.idempotency_key;
+  p.create_dead = false;
+  p.create_refused = false;
+  for (const WriteBatch::Op& op : mine.ops()) {
+    batch.put(op.table, op.key, *op.value);
+    enqueued_.push_back(op);
+  }
+  ports_.log->write(now_us, LogLevel::kInfo, "payments.create_queued",
+                    {{"booking", p.booking_id},
+                     {"job", p.create_job_id},
+                     {"idempotency_key", p.idempotency_key},
+                     {"creates", std::to_string(p.creates)}});
+}
+
+void PaymentService::enqueue_refund(Payment& p, WriteBatch& batch, TimeUs now_us) {
+  INTSIM_ASSERT(p.status == PayStatus::kSucceeded && !p.payment_intent.empty());
+  const std::string body =
+      form_encode({{"payment_intent", p.payment_intent}, {"metadata[booking_id]", p.booking_id}});
+  enqueue(batch, stripe_job(kRefundKind, "POST", "/v1/refunds", body), now_us);
+  p.refund = RefundState::kQueued;
+  ports_.log->write(now_us, LogLevel::kInfo, "payments.refund_queued",
+                    {{"booking", p.booking_id}, {"payment_intent", p.payment_intent}});
+}
+
+void PaymentService::enqueue_search(Payment& p, WriteBatch& batch, TimeUs now_us, TimeUs at_us) {
+  Job job = stripe_job(kSearchKind, "GET", search_target(p.booking_id), "");
+  job.next_attempt_at_us = at_us;
+  p.reconcile_job_id = enqueue(batch, std::move(job), now_us);
+}
+
+void PaymentService::enqueue_retrieve(Payment& p, WriteBatch& batch, TimeUs now_us) {
+  p.reconcile_job_id = enqueue(
+      batch, stripe_job(kRetrieveKind, "GET", "/v1/payment_intents/" + p.payment_intent, ""),
+      now_us);
+}
+
+// ---- checkout, refunds, reconciliation ---------------------------------------------------
+
+Status PaymentService::checkout(const CheckoutRequest& r, WriteBatch& batch, TimeUs now_us) {
+  if (Status s = validate_charge_amount(r.amount, r.currency); !s.is_ok()) return s;
+  Payment existing;
+  if (load(r.booking_id, &existing).is_ok()) {
+    return Status::conflict("booking " + r.booking_id + " already has a payment");
+  }
+  Payment p;
+  p.booking_id = r.booking_id;
+  p.amount = r.amount;
+  p.currency = r.currency;
+  p.payment_method = r.payment_method;
+  p.created_at_us = now_us;
+  enqueue_create(p, batch, now_us);
+  save(p, batch, now_us);
+  return Status::ok();
+}
+
+void PaymentService::want_refund(Payment& p, WriteBatch& batch, TimeUs now_us) {
+  if (p.refund == RefundState::kQueued || p.refund == RefundState::kDone ||
+      p.refund == RefundState::kFailed) {
+    return;
+  }
+  if (p.status == PayStatus::kSucceeded) {
+    enqueue_refund(p, batch, now_us);
+  } else if (!is_terminal(p.status)) {
+    p.refund = RefundState::kWanted;
+  }
+}
+
+Status PaymentService::refund_booking(std::string_view booking_id, WriteBatch& batch,
+                                      TimeUs now_us) {
+  Payment p;
+  if (Status s = load(booking_id, &p); !s.is_ok()) return s;
+  want_refund(p, batch, now_us);
+  save(p, batch, now_us);
+  return Status::ok();
+}
+
+Status PaymentService::reconcile(WriteBatch& batch, TimeUs now_us) {
+  std::vector<Payment> all;
+  if (Status s = list(&all); !s.is_ok()) return s;
+  for (Payment& p : all) {
+    bool changed = false;
+    if (p.reconcile_job_id.empty()) {
+      if (p.create_dead) {
+        // The create job died: only a search may decide whether to create again.
+        enqueue_search(p, batch, now_us, now_us);
+        changed = true;
+      } else if (!is_terminal(p.status) &&
+                 now_us - p.updated_at_us >= config_.payment_stuck_after_us) {
+        ports_.log->write(
+            now_us, LogLevel::kInfo, "payments.stuck",
+            {{"booking", p.booking_id}, {"status", std::string(pay_status_name(p.status))}});
+        if (p.payment_intent.empty()) {
+          enqueue_search(p, batch, now_us, now_us);
+        } else {
+          enqueue_retrieve(p, batch, now_us);
+        }
+        changed = true;
+      }
+    }
+    if (p.refund == RefundState::kRetry ||
+        (p.refund == RefundState::kWanted && p.status == PayStatus::kSucceeded)) {
+      enqueue_refund(p, batch, now_us);
+      changed = true;
+    }
+    // updated_at stays: it says when Stripe last told us something, which is what "stuck"
+    // measures; the outstanding job prevents a second read meanwhile.
+    if (changed) save(p, batch, std::nullopt);
+  }
+  return Status::ok();
+}
+
+// ---- the lattice --------------------------------------------------------------------------
+
+void PaymentService::transition(Payment& p, PayStatus to, WriteBatch& batch, TimeUs now_us) {
+  const PayStatus from = p.status;
+  p.status = to;
+  ports_.log->write(now_us, LogLevel::kInfo, "payments.status",
+                    {{"booking", p.booking_id},
+                     {"from", std::string(pay_status_name(from))},
+                     {"to", std::string(pay_status_name(to))},
+                     {"payment_intent", p.payment_intent}});
+  if (to == PayStatus::kSucceeded) {
+    const bookings::ConfirmOutcome outcome = hooks_->on_paid(p.booking_id, batch, now_us);
+    ports_.log->write(now_us, LogLevel::kInfo, "payments.booking_confirm",
+                      {{"booking", p.booking_id},
+                       {"outcome", std::string(bookings::confirm_outcome_name(outcome))}});
+    const bool keeps = outcome == bookings::ConfirmOutcome::kConfirmed ||
+                       outcome == bookings::ConfirmOutcome::kAlreadyConfirmed;
+    if (!keeps || p.refund == RefundState::kWanted) {
+      if (p.refund == RefundState::kWanted) p.refund = RefundState::kNone;
+      want_refund(p, batch, now_us);
+    }
+  } else if (is_terminal(to)) {
+    if (p.refund == RefundState::kWanted) p.refund = RefundState::kNone;  // nothing was taken
+    hooks_->on_payment_failed(p.booking_id, batch, now_us);
+  }
+}
+
+void PaymentService::absorb(Payment& p, const nlohmann::json& pi, Via via,
+                            std::int64_t event_created_s, WriteBatch& batch, TimeUs now_us) {
+  const std::string id = str(pi, "id");
+  const std::string stripe_status = str(pi, "status");
+  if (id.empty() || stripe_status.empty()) return;
+  if (p.payment_intent.empty()) {
+    p.payment_intent = id;
+    batch.put(kPaymentsByPiTable, id, p.booking_id);
+  } else if (p.payment_intent != id) {
+    // A second PaymentIntent for one booking: only a create with a new key after a search
+    // that missed the first could make one. Money on it is a double charge: say so loudly.
+    if (stripe_status == "succeeded" || stripe_status == "processing") {
+      alert(now_us, "duplicate_payment", p.booking_id,
+            fmt::format("booking {} has PaymentIntent {} besides {} ({})", p.booking_id, id,
+                        p.payment_intent, stripe_status));
+    }
+    return;
+  }
+  const bool has_error =
+      pi.is_object() && pi.contains("last_payment_error") && !pi["last_payment_error"].is_null();
+  const PayStatus to = pay_status_from_stripe(stripe_status, has_error);
+  const int rank_to = pay_status_rank(to);
+  const int rank_from = pay_status_rank(p.status);
+  if (rank_to > rank_from) {
+    p.stripe_status = stripe_status;
+    transition(p, to, batch, now_us);
+  } else if (rank_to == rank_from) {
+    // Same rank: a repeat, or (a read, which is current) another terminal wording.
+    if (to == p.status || via == Via::kRead) {
+      if (to != p.status) p.status = to;
+      p.stripe_status = stripe_status;
+    }
+  } else if (via == Via::kEvent && event_created_s >= p.last_event_s &&
+             p.reconcile_job_id.empty()) {
+    // Lower than what we know, yet not older than the last event applied: we cannot tell
+    // which is current, so ask Stripe.
+    ports_.log->write(now_us, LogLevel::kInfo, "payments.read_on_doubt",
+                      {{"booking", p.booking_id}, {"event_status", stripe_status}});
+    enqueue_retrieve(p, batch, now_us);
+  } else {
+    ports_.log->write(now_us, LogLevel::kDebug, "payments.stale_status_ignored",
+                      {{"booking", p.booking_id},
+                       {"have", std::string(pay_status_name(p.status))},
+                       {"got", stripe_status}});
+  }
+  if (via == Via::kEvent) p.last_event_s = std::max(p.last_event_s, event_created_s);
+}
+
+// ---- job outcomes -------------------------------------------------------------------------
+
+Classification PaymentService::classify(const Job& job, const HttpResult& result) {
+  if (result.has_response()) {
+    const int status = result.response.status;
+    // A card decline is Stripe's answer about the payment, not a failure of the request.
+    if (status == 402 && job.kind == kCreateKind) return {Outcome::kSuccess, false, "declined"};
+    if (status == 409 && error_code(result.response) == "idempotency_key_in_use") {
+      // The first request with this key is still running: ask again, the answer will come.
+      return {Outcome::kRetryable, false, "idempotency_key_in_use"};
+    }
+    if (status == 400 && job.kind == kRefundKind &&
+        error_code(result.response) == "charge_already_refunded") {
+      return {Outcome::kSuccess, false, "already_refunded"};
+    }
+  }
+  return resilience::classify(result);
+}
+
+void PaymentService::on_success(const Job& job, const HttpResponse& response, WriteBatch& batch,
+                                TimeUs now_us) {
+  Payment p;
+  const nlohmann::json body = parse(response.body);
+  std::string booking_id = booking_of_job(job);
+  if (booking_id.empty() && job.kind == kRetrieveKind) booking_id = booking_of(body, "id");
+  if (booking_id.empty() || !load(booking_id, &p).is_ok()) {
+    ports_.log->write(now_us, LogLevel::kError, "payments.job_without_payment",
+                      {{"job", job.id}, {"kind", job.kind}});
+    return;
+  }
+  if (job.kind == kCreateKind) {
+    if (job.id != p.create_job_id) {
+      // An older create (its key replaced after a search) answered: adopt what it made.
+      ports_.log->write(now_us, LogLevel::kWarn, "payments.stale_create_answered",
+                        {{"booking", p.booking_id}, {"job", job.id}});
+    }
+    if (response.status == 402) {
+      const nlohmann::json pi = body.is_object() && body.contains("error")
+                                    ? body["error"].value("payment_intent", nlohmann::json())
+                                    : nlohmann::json();
+      if (pi.is_object()) {
+        absorb(p, pi, Via::kApi, 0, batch, now_us);
+      } else if (!is_terminal(p.status)) {
+        p.stripe_status = "requires_payment_method";
+        transition(p, PayStatus::kFailed, batch, now_us);
+      }
+    } else {
+      absorb(p, body, Via::kApi, 0, batch, now_us);
+    }
+    if (job.id == p.create_job_id) p.create_dead = false;
+  } else if (job.kind == kRefundKind) {
+    on_refund_result(p, response, batch, now_us);
+  } else if (job.kind == kRetrieveKind) {
+    if (job.id == p.reconcile_job_id) p.reconcile_job_id.clear();
+    absorb(p, body, Via::kRead, 0, batch, now_us);
+  } else if (job.kind == kSearchKind) {
+    if (job.id == p.reconcile_job_id) p.reconcile_job_id.clear();
+    on_search_result(p, body, batch, now_us);
+  }
+  save(p, batch, now_us);
+}
+
+void PaymentService::on_refund_result(Payment& p, const HttpResponse& response, WriteBatch& batch,
+                                      TimeUs now_us) {
+  (void)batch;
+  if (response.status == 400) {
+    // charge_already_refunded: we refund the whole remainder, so everything captured is back.
+    p.charge_refunded = std::max(p.charge_refunded, p.amount);
+  } else {
+    const nlohmann::json r = parse(response.body);
+    const std::string id = str(r, "id");
+    const std::string status = str(r, "status");
+    if (!id.empty() && (status == "succeeded" || status == "pending")) {
+      p.refunds[id] = num(r, "amount");
+    }
+  }
+  p.refund = RefundState::kDone;
+  ports_.log->write(now_us, LogLevel::kInfo, "payments.refunded",
+                    {{"booking", p.booking_id}, {"payment_intent", p.payment_intent}});
+}
+
+void PaymentService::on_search_result(Payment& p, const nlohmann::json& body, WriteBatch& batch,
+                                      TimeUs now_us) {
+  std::vector<nlohmann::json> found;
+  if (body.is_object() && body.contains("data") && body["data"].is_array()) {
+    for (const nlohmann::json& pi : body["data"]) {
+      if (pi.is_object() && pi.contains("metadata") &&
+          str(pi["metadata"], "booking_id") == p.booking_id) {
+        found.push_back(pi);
+      }
+    }
+  }
+  ports_.log->write(now_us, LogLevel::kInfo, "payments.search_result",
+                    {{"booking", p.booking_id}, {"found", std::to_string(found.size())}});
+  if (!found.empty()) {
+    // Prefer the one we know, then one that took money, then the newest (Stripe lists newest
+    // first).
+    const nlohmann::json* pick = nullptr;
+    int succeeded = 0;
+    for (const nlohmann::json& pi : found) {
+      if (str(pi, "status") == "succeeded") ++succeeded;
+    }
+    for (const nlohmann::json& pi : found) {
+      if (!p.payment_intent.empty() && str(pi, "id") == p.payment_intent) pick = &pi;
+    }
+    for (const nlohmann::json& pi : found) {
+      if (!pick && str(pi, "status") == "succeeded") pick = &pi;
+    }
+    if (!pick) pick = &found.front();
+    if (succeeded > 1) {
+      alert(now_us, "duplicate_payment", p.booking_id,
+            fmt::format("booking {} has {} succeeded PaymentIntents", p.booking_id, succeeded));
+    }
+    absorb(p, *pick, Via::kRead, 0, batch, now_us);
+    p.create_dead = false;  // a PaymentIntent exists: never create another
+    return;
+  }
+  if (!p.payment_intent.empty()) {
+    // We know one the index does not show yet (search lags): read it directly.
+    enqueue_retrieve(p, batch, now_us);
+    return;
+  }
+  if (!p.create_dead) return;  // the create job is still trying; its answer will come
+  if (!p.create_refused && hooks_->is_held(p.booking_id, now_us) &&
+      p.creates < config_.creates_max) {
+    ++p.creates;
+    enqueue_create(p, batch, now_us);  // a NEW key: the old one may have been pruned
+    return;
+  }
+  p.create_dead = false;
+  p.stripe_status.clear();
+  transition(p, PayStatus::kAbandoned, batch, now_us);
+  if (p.create_refused || p.creates >= config_.creates_max) {
+    alert(now_us, "payment_abandoned", p.booking_id,
+          fmt::format("booking {}: no PaymentIntent could be created ({} attempts)", p.booking_id,
+                      p.creates));
+  }
+}
+
+void PaymentService::on_failure(const Job& job, const resilience::DlqEntry& entry,
+                                WriteBatch& batch, TimeUs now_us) {
+  std::string booking_id = booking_of_job(job);
+  if (job.kind == kRetrieveKind) {
+    const std::string pi = job.target.substr(job.target.rfind('/') + 1);
+    if (!ports_.store->get(kPaymentsByPiTable, pi, &booking_id).is_ok()) return;
+  }
+  Payment p;
+  if (booking_id.empty() || !load(booking_id, &p).is_ok()) return;
+  if (job.kind == kSearchKind || job.kind == kRetrieveKind) {
+    if (p.reconcile_job_id != job.id) return;
+    // The next reconciliation pass reads again; updated_at stays (it measures Stripe's news).
+    p.reconcile_job_id.clear();
+    save(p, batch, std::nullopt);
+    return;
+  }
+  if (job.kind == kCreateKind) {
+    if (job.id != p.create_job_id) return;
+    // Whatever the reason, Stripe may hold a PaymentIntent made with this key (a timed-out
+    // attempt, or a key pruned after 24 h): search before anything else is created.
+    p.create_dead = true;
+    p.create_refused = entry.reason == DeadReason::kPermanent;
+    if (p.reconcile_job_id.empty()) {
+      enqueue_search(p, batch, now_us, now_us + config_.search_settle_us);
+    }
+  } else if (job.kind == kRefundKind) {
+    if (entry.reason == DeadReason::kPermanent) {
+      p.refund = RefundState::kFailed;
+      alert(now_us, "refund_failed", p.booking_id,
+            fmt::format("refund of {} for booking {} refused: {}", p.payment_intent, p.booking_id,
+                        entry.detail));
+    } else {
+      p.refund = RefundState::kRetry;
+    }
+  }
+  save(p, batch, now_us);
+}
+
+// ---- webhooks -----------------------------------------------------------------------------
+
+std::string PaymentService::booking_of(const nlohmann::json& object, std::string_view pi_field) {
+  if (object.is_object() && object.contains("metadata")) {
+    std::string b = str(object["metadata"], "booking_id");
+    if (!b.empty()) return b;
+  }
+  const std::string pi = str(object, pi_field);
+  if (pi.empty()) return "";
+  std::string booking;
+  if (!ports_.store->get(kPaymentsByPiTable, pi, &booking).is_ok()) return "";
+  return booking;
+}
+
+Status PaymentService::apply(const webhook::VerifiedEvent& event, WriteBatch& effects,
+                             TimeUs now_us) {
+  if (event.endpoint != webhook::Endpoint::kStripe) return Status::ok();
+  const nlohmann::json& payload = event.payload;
+  if (!payload.is_object() || !payload.contains("data") || !payload["data"].is_object()) {
+    return Status::ok();  // authentic but not an event we understand: nothing to do
+  }
+  const nlohmann::json object = payload["data"].value("object", nlohmann::json());
+  const std::int64_t created_s = num(payload, "created");
+  const std::string& type = event.type;
+  if (type.starts_with("payment_intent.")) {
+    return apply_payment_intent(object, created_s, effects, now_us);
+  }
+  if (type == "charge.refunded") return apply_charge_refunded(object, effects, now_us);
+  if (type.starts_with("refund.")) return apply_refund(type, object, effects, now_us);
+  if (type.starts_with("charge.dispute.")) return apply_dispute(type, object, effects, now_us);
+  if (type == "invoice.payment_failed" || type == "invoice.paid") {
+    return apply_invoice(type, object, effects, now_us);
+  }
+  return Status::ok();
+}
+
+Status PaymentService::apply_payment_intent(const nlohmann::json& object, std::int64_t created_s,
+                                            WriteBatch& batch, TimeUs now_us) {
+  const std::string booking_id = booking_of(object, "id");
+  Payment p;
+  if (booking_id.empty()) return Status::ok();  // not a booking's (an invoice's, say)
+  if (Status s = load(booking_id, &p); !s.is_ok()) {
+    return s.code() == Status::Code::kNotFound ? Status::ok() : s;
+  }
+  absorb(p, object, Via::kEvent, created_s, batch, now_us);
+  save(p, batch, now_us);
+  return Status::ok();
+}
+
+Status PaymentService::apply_charge_refunded(const nlohmann::json& charge, WriteBatch& batch,
+                                             TimeUs now_us) {
+  const std::string booking_id = booking_of(charge, "payment_intent");
+  Payment p;
+  if (booking_id.empty()) return Status::ok();
+  if (Status s = load(booking_id, &p); !s.is_ok()) {
+    return s.code() == Status::Code::kNotFound ? Status::ok() : s;
+  }
+  if (str(charge, "payment_intent") != p.payment_intent) return Status::ok();
+  p.charge_refunded = std::max(p.charge_refunded, num(charge, "amount_refunded"));
+  p.update_refunded();
+  if (p.refunded >= p.amount && p.refund != RefundState::kFailed) p.refund = RefundState::kDone;
+  save(p, batch, now_us);
+  return Status::ok();
+}
+
+Status PaymentService::apply_refund(const std::string& type, const nlohmann::json& refund,
+                                    WriteBatch& batch, TimeUs now_us) {
+  const std::string booking_id = booking_of(refund, "payment_intent");
+  Payment p;
+  if (booking_id.empty()) return Status::ok();
+  if (Status s = load(booking_id, &p); !s.is_ok()) {
+    return s.code() == Status::Code::kNotFound ? Status::ok() : s;
+  }
+  if (str(refund, "payment_intent") != p.payment_intent) return Status::ok();
+  const std::string id = str(refund, "id");
+  const std::string status = str(refund, "status");
+  if (status == "failed" || status == "canceled" || type == "refund.failed") {
+    alert(now_us, "refund_failed", p.booking_id,
+          fmt::format("refund {} for booking {} is {}", id, p.booking_id, status));
+    if (p.refund == RefundState::kDone || p.refund == RefundState::kQueued) {
+      p.refund = RefundState::kRetry;
+    }
+  } else if (!id.empty()) {
+    p.refunds[id] = num(refund, "amount");
+    p.update_refunded();
+    if (p.refunded >= p.amount) p.refund = RefundState::kDone;
+  }
+  save(p, batch, now_us);
+  return Status::ok();
+}
+
+Status PaymentService::apply_dispute(const std::string& type, const nlohmann::json& dispute,
+                                     WriteBatch& batch, TimeUs now_us) {
+  const std::string booking_id = booking_of(dispute, "payment_intent");
+  Payment p;
+  if (booking_id.empty()) return Status::ok();
+  if (Status s = load(booking_id, &p); !s.is_ok()) {
+    return s.code() == Status::Code::kNotFound ? Status::ok() : s;
+  }
+  const std::string status = str(dispute, "status");
+  // Dispute statuses move needs_response -> under_review -> won | lost; keep the furthest.
+  auto rank = [](std::string_view s) {
+    if (s == "won" || s == "lost") return 2;
+    if (s == "under_review") return 1;
+    if (s == "needs_response" || s == "warning_needs_response") return 0;
+    return -1;
+  };
+  if (!p.disputed) {
+    p.disputed = true;
+    alert(now_us, "dispute", p.booking_id,
+          fmt::format("charge of booking {} ({}) disputed: {} ({})", p.booking_id, p.payment_intent,
+                      str(dispute, "reason"), type));
+  }
+  if (rank(status) > rank(p.dispute_status)) p.dispute_status = status;
+  save(p, batch, now_us);
+  return Status::ok();
+}
+
+Status PaymentService::apply_invoice(const std::string& type, const nlohmann::json& invoice,
+                                     WriteBatch& batch, TimeUs now_us) {
+  const std::string sub = str(invoice, "subscription");
+  const std::string inv = str(invoice, "id");
+  if (sub.empty() || inv.empty()) return Status::ok();
+  nlohmann::json row = {{"status", "active"}, {"invoices", nlohmann::json::object()}};
+  std::string text;
+  if (Status s = ports_.store->get(kSubscriptionsTable, sub, &text); s.is_ok()) {
+    row = parse(text);
+    if (!row.is_object()) return Status::internal("subscription row unreadable: " + sub);
+  } else if (s.code() != Status::Code::kNotFound) {
+    return s;
+  }
+  nlohmann::json& invoices = row["invoices"];
+  const bool paid_before = str(invoices, inv) == "paid";
+  if (type == "invoice.paid") {
+    invoices[inv] = "paid";
+  } else if (!paid_before) {
+    // A failure reported after the invoice was paid is an old event: it changes nothing.
+    invoices[inv] = "failed";
+    alert(now_us, "dunning", sub,
+          fmt::format("invoice {} of subscription {} failed (attempt {})", inv, sub,
+                      num(invoice, "attempt_count")));
+  }
+  bool unpaid = false;
+  for (const auto& [id, state] : invoices.items()) unpaid = unpaid || state == "failed";
+  row["status"] = unpaid ? "past_due" : "active";
+  batch.put(kSubscriptionsTable, sub, row.dump());
+  return Status::ok();
+}
+
+}  // namespace intsim::core::payments
