@@ -1,5 +1,7 @@
 #include "models/stripe/api_util.h"
 
+#include <fmt/format.h>
+
 namespace intsim::models::stripe {
 
 nlohmann::json error_body(std::string_view type, std::string_view code, std::string message,
@@ -8,6 +10,51 @@ nlohmann::json error_body(std::string_view type, std::string_view code, std::str
   if (!code.empty()) e["code"] = code;
   if (!param.empty()) e["param"] = param;
   return {{"error", std::move(e)}};
+}
+
+nlohmann::json invalid(std::string_view code, std::string message, std::string_view param) {
+  return error_body("invalid_request_error", code, std::move(message), param);
+}
+
+nlohmann::json missing_param(std::string_view param) {
+  return invalid("parameter_missing", fmt::format("Missing required param: {}.", param), param);
+}
+
+std::optional<nlohmann::json> amount_error(core::payments::AmountProblem problem,
+                                           std::int64_t amount, std::string_view currency) {
+  namespace pay = core::payments;
+  switch (problem) {
+    case pay::AmountProblem::kNone:
+      return std::nullopt;
+    case pay::AmountProblem::kUnsupportedCurrency:
+      return invalid("", fmt::format("Invalid currency: {}.", currency), "currency");
+    case pay::AmountProblem::kNotPositive:
+      return invalid("parameter_invalid_integer", "This value must be greater than or equal to 1.",
+                     "amount");
+    case pay::AmountProblem::kTooSmall:
+      return invalid("amount_too_small",
+                     fmt::format("Amount must be at least {} {} (smallest unit)",
+                                 pay::minimum_charge_amount(currency), currency),
+                     "amount");
+    case pay::AmountProblem::kTooLarge:
+      return invalid("amount_too_large",
+                     fmt::format("Amount must be no more than {}", pay::kAmountMax), "amount");
+    case pay::AmountProblem::kNotWholeUnit:
+      return invalid("invalid_charge_amount_no_decimal_compatible",
+                     fmt::format("Invalid amount {}. Currency ISK has become effectively "
+                                 "zero-decimal and charged amounts must be evenly divisible by "
+                                 "100.",
+                                 amount),
+                     "amount");
+  }
+  return std::nullopt;
+}
+
+bool one_of(std::string_view s, std::initializer_list<std::string_view> set) {
+  for (std::string_view x : set) {
+    if (x == s) return true;
+  }
+  return false;
 }
 
 std::optional<std::string> string_param(const nlohmann::json& params, std::string_view key) {

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "models/stripe/objects.h"
+#include "src/core/payments/currency.h"
 #include "src/core/time.h"
 
 namespace intsim::models::stripe {
@@ -16,6 +18,16 @@ namespace intsim::models::stripe {
 // {"error":{"type","code","message","param"}} with code and param left out when empty.
 nlohmann::json error_body(std::string_view type, std::string_view code, std::string message,
                           std::string_view param = {});
+
+// An invalid_request_error (400 body).
+nlohmann::json invalid(std::string_view code, std::string message, std::string_view param = {});
+// "Missing required param: <param>." with code parameter_missing.
+nlohmann::json missing_param(std::string_view param);
+// Stripe's answer to an amount the currency rules reject (amount_too_small, amount_too_large,
+// invalid_charge_amount_no_decimal_compatible, an invalid currency); nullopt when it is fine.
+std::optional<nlohmann::json> amount_error(core::payments::AmountProblem problem,
+                                           std::int64_t amount, std::string_view currency);
+bool one_of(std::string_view s, std::initializer_list<std::string_view> set);
 
 // The string at `key` of a decoded form body, or nullopt when absent or not a string.
 std::optional<std::string> string_param(const nlohmann::json& params, std::string_view key);

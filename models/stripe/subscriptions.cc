@@ -12,10 +12,6 @@
 namespace intsim::models::stripe {
 namespace {
 
-nlohmann::json invalid(std::string_view code, std::string message, std::string_view param = {}) {
-  return error_body("invalid_request_error", code, std::move(message), param);
-}
-
 core::TimeUs interval_us(const Price& price) {
   core::TimeUs unit = core::kUsPerDay;
   if (price.interval == "week") unit = 7 * core::kUsPerDay;
