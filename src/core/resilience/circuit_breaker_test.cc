@@ -11,7 +11,8 @@
 namespace intsim::core::resilience {
 namespace {
 
-constexpr CircuitBreaker::Config kConfig{3, 100, 2};  // 3 failures, 100 ms open, 2 probes
+// Small numbers so random sequences go round the whole cycle (and back) many times.
+constexpr CircuitBreaker::Config kConfig{2, 100, 2};  // 2 failures, 100 ms open, 2 probes
 
 // The model states the breaker's contract plainly: a mode, the time the cool-down ends, the
 // failure streak, and the requests still out (with whether each was a probe and under which
@@ -86,7 +87,7 @@ struct Acquire : Cmd {
 
 struct Answer : Cmd {
   std::size_t which;
-  bool failure = *rc::gen::arbitrary<bool>();
+  bool failure = *rc::gen::weightedElement<bool>({{2, true}, {1, false}});
   explicit Answer(const Model& m)
       : which(m.out.empty() ? 0 : *rc::gen::inRange<std::size_t>(0, m.out.size())) {}
 
@@ -133,7 +134,7 @@ RC_GTEST_PROP(CircuitBreakerProperty, FollowsTheModelUnderRandomOutcomes, ()) {
 }
 
 TEST(CircuitBreaker, OpensCoolsDownProbesAndCloses) {
-  CircuitBreaker b(kConfig);
+  CircuitBreaker b({3, 100, 2});
   for (int i = 0; i < 3; ++i) {
     const auto p = b.try_acquire(0);
     ASSERT_TRUE(p);
@@ -152,6 +153,17 @@ TEST(CircuitBreaker, OpensCoolsDownProbesAndCloses) {
   EXPECT_EQ(b.state(), CircuitBreaker::State::kClosed);
   b.on_result(*p2, true, 100'020);  // a probe of the finished half-open epoch: stale
   EXPECT_EQ(b.consecutive_failures(), 0);
+}
+
+TEST(CircuitBreaker, ResultsFromBeforeAnOutageDoNotCountAfterIt) {
+  CircuitBreaker b({1, 100, 1});
+  const auto early = b.try_acquire(0);  // still out when the breaker opens and closes again
+  b.on_result(*b.try_acquire(0), true, 0);
+  ASSERT_EQ(b.state(), CircuitBreaker::State::kOpen);
+  b.on_result(*b.try_acquire(100'000), false, 100'000);
+  ASSERT_EQ(b.state(), CircuitBreaker::State::kClosed);
+  b.on_result(*early, true, 100'001);
+  EXPECT_EQ(b.state(), CircuitBreaker::State::kClosed);
 }
 
 TEST(CircuitBreaker, FailedProbeReopensForAFullCoolDown) {
