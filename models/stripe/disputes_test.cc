@@ -12,7 +12,7 @@ using testing::Client;
 using testing::event_types;
 using Types = std::vector<std::string>;
 
-TEST(Disputes, TestCardDisputeLifecycleWon) {
+TEST(StripeDisputes, TestCardDisputeLifecycleWon) {
   StripeConfig config;
   config.dispute.won_probability = 1.0;
   StripeModel model(config, sim::Rng(5));
@@ -44,7 +44,7 @@ TEST(Disputes, TestCardDisputeLifecycleWon) {
   EXPECT_EQ(model.next_wakeup_us(), kNever);  // the lifecycle is over
 }
 
-TEST(Disputes, LostDisputeKeepsFundsWithdrawn) {
+TEST(StripeDisputes, LostDisputeKeepsFundsWithdrawn) {
   StripeConfig config;
   config.dispute.won_probability = 0.0;
   StripeModel model(config, sim::Rng(5));
@@ -58,7 +58,7 @@ TEST(Disputes, LostDisputeKeepsFundsWithdrawn) {
   EXPECT_EQ(model.ledger().captured_minus_refunded("b_1", "usd"), 5000);
 }
 
-TEST(Disputes, OpenAtRandomWithTheConfiguredProbability) {
+TEST(StripeDisputes, OpenAtRandomWithTheConfiguredProbability) {
   StripeConfig config;
   config.dispute.probability = 0.25;
   StripeModel model(config, sim::Rng(11));
@@ -81,7 +81,7 @@ TEST(Disputes, OpenAtRandomWithTheConfiguredProbability) {
   EXPECT_TRUE(calm.disputes().empty());
 }
 
-TEST(Disputes, FullyRefundedChargeIsNotDisputed) {
+TEST(StripeDisputes, FullyRefundedChargeIsNotDisputed) {
   StripeModel model({}, sim::Rng(5));
   Client c(&model);
   const auto pi = Client::body(c.pay(5000, "pm_card_createDispute", "b_1"));

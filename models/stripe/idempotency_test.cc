@@ -23,7 +23,7 @@ std::string header(const ApiResult& r, std::string_view name) {
   return h ? std::string(*h) : "";
 }
 
-TEST(IdempotencyStore, VerdictsAndPruning) {
+TEST(StripeIdempotencyStore, VerdictsAndPruning) {
   IdempotencyStore store(24 * core::kUsPerHour);
   EXPECT_EQ(store.lookup("k", "f", 0).verdict, IdempotencyStore::Verdict::kNew);
   store.store("k", StoredResult{"f", {}, "req_1", 0, 300});
@@ -39,7 +39,7 @@ TEST(IdempotencyStore, VerdictsAndPruning) {
   EXPECT_EQ(store.next_prune_us(), kNever);
 }
 
-TEST(Idempotency, FirstResponseIsReplayed) {
+TEST(StripeIdempotency, FirstResponseIsReplayed) {
   StripeModel model({}, sim::Rng(1));
   Client c(&model);
   const ApiResult first = c.pay(5000, "pm_card_visa", "b_1", "key-1");
@@ -55,7 +55,7 @@ TEST(Idempotency, FirstResponseIsReplayed) {
   EXPECT_EQ(model.ledger().succeeded_count("b_1"), 1);
 }
 
-TEST(Idempotency, ParametersCompareAsParametersNotBytes) {
+TEST(StripeIdempotency, ParametersCompareAsParametersNotBytes) {
   StripeModel model({}, sim::Rng(1));
   Client c(&model);
   ASSERT_EQ(c.pay(5000, "pm_card_visa", "b_1", "key-1").response.status, 200);
@@ -66,7 +66,7 @@ TEST(Idempotency, ParametersCompareAsParametersNotBytes) {
   EXPECT_EQ(header(again, "Idempotent-Replayed"), "true");
 }
 
-TEST(Idempotency, ServerErrorsAreStoredAndReplayed) {
+TEST(StripeIdempotency, ServerErrorsAreStoredAndReplayed) {
   StripeConfig config;
   config.api_error_probability = 0.5;
   StripeModel model(config, sim::Rng(7));
@@ -92,7 +92,7 @@ TEST(Idempotency, ServerErrorsAreStoredAndReplayed) {
   EXPECT_EQ(model.ledger().payments().size(), payments);
 }
 
-TEST(Idempotency, CardErrorsAreStoredAndReplayed) {
+TEST(StripeIdempotency, CardErrorsAreStoredAndReplayed) {
   StripeModel model({}, sim::Rng(1));
   Client c(&model);
   const ApiResult first = c.pay(5000, "pm_card_chargeDeclined", "b_1", "key-d");
@@ -104,7 +104,7 @@ TEST(Idempotency, CardErrorsAreStoredAndReplayed) {
   EXPECT_EQ(model.ledger().payments().size(), 1u);
 }
 
-TEST(Idempotency, ValidationErrorsAreNotStored) {
+TEST(StripeIdempotency, ValidationErrorsAreNotStored) {
   StripeModel model({}, sim::Rng(1));
   Client c(&model);
   core::payments::FormFields bad = pi_fields(5000);
@@ -121,7 +121,7 @@ TEST(Idempotency, ValidationErrorsAreNotStored) {
   EXPECT_EQ(model.ledger().succeeded_count("b_1"), 1);
 }
 
-TEST(Idempotency, OtherParametersAreAnIdempotencyError) {
+TEST(StripeIdempotency, OtherParametersAreAnIdempotencyError) {
   StripeModel model({}, sim::Rng(1));
   Client c(&model);
   ASSERT_EQ(c.post("/v1/payment_intents", pi_fields(5000), "key-m").response.status, 200);
@@ -135,7 +135,7 @@ TEST(Idempotency, OtherParametersAreAnIdempotencyError) {
   EXPECT_EQ(model.ledger().payments().size(), 1u);
 }
 
-TEST(Idempotency, KeyInFlightIsAConflictAndNotStored) {
+TEST(StripeIdempotency, KeyInFlightIsAConflictAndNotStored) {
   StripeConfig config;
   config.request_processing_ms = 300;
   StripeModel model(config, sim::Rng(1));
@@ -156,7 +156,7 @@ TEST(Idempotency, KeyInFlightIsAConflictAndNotStored) {
   EXPECT_EQ(model.ledger().payments().size(), 1u);
 }
 
-TEST(Idempotency, PrunedAfter24HoursMakesANewRequest) {
+TEST(StripeIdempotency, PrunedAfter24HoursMakesANewRequest) {
   StripeModel model({}, sim::Rng(1));
   Client c(&model);
   const core::TimeUs t0 = c.now_us;
@@ -175,7 +175,7 @@ TEST(Idempotency, PrunedAfter24HoursMakesANewRequest) {
   EXPECT_EQ(model.ledger().succeeded_count("b_1"), 2);
 }
 
-TEST(Idempotency, KeysOnlyApplyToPostAndHaveALengthLimit) {
+TEST(StripeIdempotency, KeysOnlyApplyToPostAndHaveALengthLimit) {
   StripeModel model({}, sim::Rng(1));
   Client c(&model);
   EXPECT_EQ(c.post("/v1/payment_intents", pi_fields(5000), std::string(256, 'k')).response.status,
@@ -185,7 +185,7 @@ TEST(Idempotency, KeysOnlyApplyToPostAndHaveALengthLimit) {
   EXPECT_EQ(model.idempotency_keys_stored(), 1u);
 }
 
-TEST(Idempotency, AmbiguousCommitLeavesTheWorkDone) {
+TEST(StripeIdempotency, AmbiguousCommitLeavesTheWorkDone) {
   // The driver drops the response: the retry with the same key gets the stored answer and no
   // second charge happens.
   StripeModel model({}, sim::Rng(1));

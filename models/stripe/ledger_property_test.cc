@@ -62,7 +62,7 @@ struct Arbitrary<intsim::models::stripe::Call> {
 namespace intsim::models::stripe {
 namespace {
 
-RC_GTEST_PROP(LedgerProperty, OneSucceededPaymentPerIdempotencyKey,
+RC_GTEST_PROP(StripeLedgerProperty, OneSucceededPaymentPerIdempotencyKey,
               (const std::vector<Call>& calls, std::uint64_t seed)) {
   static const char* kCards[] = {"pm_card_visa",
                                  "pm_card_chargeDeclined",
@@ -141,7 +141,7 @@ RC_GTEST_PROP(LedgerProperty, OneSucceededPaymentPerIdempotencyKey,
 }
 
 // The property's guard works: without idempotency keys, a retried create does charge twice.
-TEST(LedgerProperty, RetriesWithoutKeysDoChargeTwice) {
+TEST(StripeLedgerProperty, RetriesWithoutKeysDoChargeTwice) {
   StripeModel model({}, sim::Rng(1));
   Client c(&model);
   (void)c.pay(5000, "pm_card_visa", "b_1");

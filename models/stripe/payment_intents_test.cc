@@ -12,7 +12,7 @@ using testing::Client;
 using testing::event_types;
 using Types = std::vector<std::string>;
 
-class PaymentIntents : public ::testing::Test {
+class StripePaymentIntents : public ::testing::Test {
  protected:
   StripeModel model{StripeConfig{}, sim::Rng(42)};
   Client c{&model};
@@ -22,7 +22,7 @@ class PaymentIntents : public ::testing::Test {
   }
 };
 
-TEST_F(PaymentIntents, CreateWithoutConfirmWaitsForPaymentMethod) {
+TEST_F(StripePaymentIntents, CreateWithoutConfirmWaitsForPaymentMethod) {
   const ApiResult r = c.post("/v1/payment_intents", {{"amount", "5000"}, {"currency", "usd"}}, "");
   ASSERT_EQ(r.response.status, 200);
   const auto pi = Client::body(r);
@@ -39,7 +39,7 @@ TEST_F(PaymentIntents, CreateWithoutConfirmWaitsForPaymentMethod) {
   EXPECT_EQ(Client::body(confirmed)["amount_received"], 5000);
 }
 
-TEST_F(PaymentIntents, SucceedingCard) {
+TEST_F(StripePaymentIntents, SucceedingCard) {
   const ApiResult r = c.pay(5000, "pm_card_visa", "b_1");
   ASSERT_EQ(r.response.status, 200);
   const auto pi = Client::body(r);
@@ -56,7 +56,7 @@ TEST_F(PaymentIntents, SucceedingCard) {
   EXPECT_EQ(ch["amount_captured"], 5000);
 }
 
-TEST_F(PaymentIntents, DeclinedCardIs402CardErrorAndAllowsANewPaymentMethod) {
+TEST_F(StripePaymentIntents, DeclinedCardIs402CardErrorAndAllowsANewPaymentMethod) {
   const ApiResult r = c.pay(5000, "pm_card_chargeDeclinedInsufficientFunds", "b_1");
   ASSERT_EQ(r.response.status, 402);
   const auto e = Client::body(r)["error"];
@@ -76,12 +76,12 @@ TEST_F(PaymentIntents, DeclinedCardIs402CardErrorAndAllowsANewPaymentMethod) {
   EXPECT_EQ(model.ledger().succeeded_count("b_1"), 1);
 }
 
-TEST_F(PaymentIntents, ExpiredCardHasItsOwnCode) {
+TEST_F(StripePaymentIntents, ExpiredCardHasItsOwnCode) {
   const auto e = Client::body(c.pay(5000, "pm_card_chargeDeclinedExpiredCard", "b_1"))["error"];
   EXPECT_EQ(e["code"], "expired_card");
 }
 
-TEST_F(PaymentIntents, ThreeDSecureThenSucceeds) {
+TEST_F(StripePaymentIntents, ThreeDSecureThenSucceeds) {
   const ApiResult r = c.pay(5000, "pm_card_threeDSecure2Required", "b_1");
   ASSERT_EQ(r.response.status, 200);
   const auto pi = Client::body(r);
@@ -98,7 +98,7 @@ TEST_F(PaymentIntents, ThreeDSecureThenSucceeds) {
                    "payment_intent.succeeded"}));
 }
 
-TEST_F(PaymentIntents, ThreeDSecureThenFails) {
+TEST_F(StripePaymentIntents, ThreeDSecureThenFails) {
   const auto pi = Client::body(c.pay(5000, "pm_card_intsim_threeDSecureFails", "b_1"));
   EXPECT_EQ(pi["status"], "requires_action");
   c.advance_by(model.config().card.action_delay_ms_min * core::kUsPerMs);
@@ -110,7 +110,7 @@ TEST_F(PaymentIntents, ThreeDSecureThenFails) {
   EXPECT_EQ(types.back(), "payment_intent.payment_failed");
 }
 
-TEST_F(PaymentIntents, ProcessingSettlesLater) {
+TEST_F(StripePaymentIntents, ProcessingSettlesLater) {
   const auto ok = Client::body(c.pay(5000, "pm_card_intsim_processingSucceeds", "b_1"));
   const auto bad = Client::body(c.pay(5000, "pm_card_intsim_processingFails", "b_2"));
   EXPECT_EQ(ok["status"], "processing");
@@ -126,7 +126,7 @@ TEST_F(PaymentIntents, ProcessingSettlesLater) {
   EXPECT_EQ(ch["status"], "succeeded");
 }
 
-TEST_F(PaymentIntents, CanceledWhileWaitingIgnoresTheLateOutcome) {
+TEST_F(StripePaymentIntents, CanceledWhileWaitingIgnoresTheLateOutcome) {
   const auto pi = Client::body(c.pay(5000, "pm_card_threeDSecure2Required", "b_1"));
   const std::string id = pi["id"];
   ASSERT_EQ(c.post("/v1/payment_intents/" + id + "/cancel", {{"cancellation_reason", "abandoned"}})
@@ -138,7 +138,7 @@ TEST_F(PaymentIntents, CanceledWhileWaitingIgnoresTheLateOutcome) {
   EXPECT_EQ(model.ledger().succeeded_count("b_1"), 0);
 }
 
-TEST_F(PaymentIntents, ManualCaptureFullAndPartial) {
+TEST_F(StripePaymentIntents, ManualCaptureFullAndPartial) {
   const auto pi = Client::body(c.pay(5000, "pm_card_visa", "b_1", "", "usd", true));
   EXPECT_EQ(pi["status"], "requires_capture");
   EXPECT_EQ(pi["amount_capturable"], 5000);
@@ -159,7 +159,7 @@ TEST_F(PaymentIntents, ManualCaptureFullAndPartial) {
   EXPECT_EQ(Client::body(again)["error"]["code"], "payment_intent_unexpected_state");
 }
 
-TEST_F(PaymentIntents, CancelRules) {
+TEST_F(StripePaymentIntents, CancelRules) {
   const auto held = Client::body(c.pay(5000, "pm_card_visa", "b_1", "", "usd", true));
   const ApiResult canceled =
       c.post("/v1/payment_intents/" + held["id"].get<std::string>() + "/cancel", {});
@@ -172,7 +172,7 @@ TEST_F(PaymentIntents, CancelRules) {
   EXPECT_EQ(Client::body(refused)["error"]["code"], "payment_intent_unexpected_state");
 }
 
-TEST_F(PaymentIntents, RefundsPartialThenFullThenRefused) {
+TEST_F(StripePaymentIntents, RefundsPartialThenFullThenRefused) {
   const auto pi = Client::body(c.pay(5000, "pm_card_visa", "b_1"));
   const std::string id = pi["id"];
   model.take_events();
@@ -196,14 +196,14 @@ TEST_F(PaymentIntents, RefundsPartialThenFullThenRefused) {
   EXPECT_EQ(model.ledger().succeeded_count("b_1"), 1);
 }
 
-TEST_F(PaymentIntents, RefundOfUnpaidIntentIsRefused) {
+TEST_F(StripePaymentIntents, RefundOfUnpaidIntentIsRefused) {
   const auto pi = Client::body(c.pay(5000, "pm_card_visa", "b_1", "", "usd", true));
   const ApiResult r = c.post("/v1/refunds", {{"payment_intent", pi["id"]}});
   EXPECT_EQ(r.response.status, 400);
   EXPECT_EQ(c.post("/v1/refunds", {{"payment_intent", "pi_nope"}}).response.status, 400);
 }
 
-TEST_F(PaymentIntents, SearchByBookingIdIsEventuallyConsistent) {
+TEST_F(StripePaymentIntents, SearchByBookingIdIsEventuallyConsistent) {
   (void)c.pay(5000, "pm_card_visa", "b_1");
   (void)c.pay(7000, "pm_card_chargeDeclined", "b_1");
   (void)c.pay(5000, "pm_card_visa", "b_2");
@@ -229,7 +229,7 @@ TEST_F(PaymentIntents, SearchByBookingIdIsEventuallyConsistent) {
   EXPECT_EQ(list["has_more"], true);
 }
 
-TEST_F(PaymentIntents, ValidationErrorsHaveStripesShape) {
+TEST_F(StripePaymentIntents, ValidationErrorsHaveStripesShape) {
   auto err = [&](core::payments::FormFields f) {
     const ApiResult r = c.post("/v1/payment_intents", f);
     EXPECT_EQ(r.response.status, 400) << r.response.body;
@@ -259,7 +259,7 @@ TEST_F(PaymentIntents, ValidationErrorsHaveStripesShape) {
   EXPECT_EQ(model.ledger().payments().size(), 2u);
 }
 
-TEST_F(PaymentIntents, MissingResourcesAndAuth) {
+TEST_F(StripePaymentIntents, MissingResourcesAndAuth) {
   const ApiResult r = c.get("/v1/payment_intents/pi_missing");
   EXPECT_EQ(r.response.status, 404);
   EXPECT_EQ(Client::body(r)["error"]["code"], "resource_missing");
@@ -270,7 +270,7 @@ TEST_F(PaymentIntents, MissingResourcesAndAuth) {
   EXPECT_EQ(c.get("/v1/nothing").response.status, 404);
 }
 
-TEST_F(PaymentIntents, RandomOutcomesFollowTheWeights) {
+TEST_F(StripePaymentIntents, RandomOutcomesFollowTheWeights) {
   StripeConfig config;
   config.card = CardOutcomeConfig{};
   config.card.succeed_weight = 0;
@@ -291,7 +291,7 @@ TEST_F(PaymentIntents, RandomOutcomesFollowTheWeights) {
   EXPECT_EQ(Client::body(p.pay(5000, "pm_card_visa", "b"))["status"], "succeeded");
 }
 
-TEST_F(PaymentIntents, EventsHaveStripesShape) {
+TEST_F(StripePaymentIntents, EventsHaveStripesShape) {
   const ApiResult r = c.pay(5000, "pm_card_visa", "b_1", "key-e");
   const std::vector<Event> events = model.take_events();
   ASSERT_FALSE(events.empty());

@@ -13,7 +13,7 @@ namespace {
 using testing::Client;
 using testing::event_types;
 
-class Subscriptions : public ::testing::Test {
+class StripeSubscriptions : public ::testing::Test {
  protected:
   void make(StripeConfig config = {}) {
     model = std::make_unique<StripeModel>(config, sim::Rng(9));
@@ -41,7 +41,7 @@ class Subscriptions : public ::testing::Test {
   std::string customer;
 };
 
-TEST_F(Subscriptions, ActiveSubscriptionRenewsEachPeriod) {
+TEST_F(StripeSubscriptions, ActiveSubscriptionRenewsEachPeriod) {
   make();
   const auto sub = subscribe("pm_card_visa");
   EXPECT_EQ(sub["status"], "active");
@@ -59,7 +59,7 @@ TEST_F(Subscriptions, ActiveSubscriptionRenewsEachPeriod) {
   EXPECT_EQ(model->ledger().captured_minus_refunded("b_sub", "eur"), 4 * 2500);
 }
 
-TEST_F(Subscriptions, FailingRenewalGoesPastDueRetriesThenCancels) {
+TEST_F(StripeSubscriptions, FailingRenewalGoesPastDueRetriesThenCancels) {
   make();
   const auto sub = subscribe("pm_card_visa");
   const std::string id = sub["id"];
@@ -92,7 +92,7 @@ TEST_F(Subscriptions, FailingRenewalGoesPastDueRetriesThenCancels) {
   EXPECT_EQ(count(event_types(model->take_events()), "invoice.created"), 0);
 }
 
-TEST_F(Subscriptions, DunningCanEndUnpaid) {
+TEST_F(StripeSubscriptions, DunningCanEndUnpaid) {
   StripeConfig config;
   config.subscription.dunning_end = DunningEnd::kUnpaid;
   make(config);
@@ -102,7 +102,7 @@ TEST_F(Subscriptions, DunningCanEndUnpaid) {
   EXPECT_EQ(model->subscription(id)->status, "unpaid");
 }
 
-TEST_F(Subscriptions, NewPaymentMethodRecoversAtTheNextRetry) {
+TEST_F(StripeSubscriptions, NewPaymentMethodRecoversAtTheNextRetry) {
   make();
   const std::string id = subscribe("pm_card_visa")["id"];
   c->post("/v1/subscriptions/" + id, {{"default_payment_method", "pm_card_chargeDeclined"}});
@@ -116,7 +116,7 @@ TEST_F(Subscriptions, NewPaymentMethodRecoversAtTheNextRetry) {
   EXPECT_EQ(model->subscription(id)->status, "active");
 }
 
-TEST_F(Subscriptions, FailedFirstInvoiceIsIncompleteThenExpires) {
+TEST_F(StripeSubscriptions, FailedFirstInvoiceIsIncompleteThenExpires) {
   make();
   const auto sub = subscribe("pm_card_chargeDeclined");
   EXPECT_EQ(sub["status"], "incomplete");
@@ -126,7 +126,7 @@ TEST_F(Subscriptions, FailedFirstInvoiceIsIncompleteThenExpires) {
   EXPECT_EQ(model->invoice(model->subscription(id)->latest_invoice)->status, "void");
 }
 
-TEST_F(Subscriptions, IncompleteCanBePaidByHand) {
+TEST_F(StripeSubscriptions, IncompleteCanBePaidByHand) {
   make();
   const auto sub = subscribe("pm_card_chargeDeclined");
   const std::string id = sub["id"];
@@ -139,7 +139,7 @@ TEST_F(Subscriptions, IncompleteCanBePaidByHand) {
   EXPECT_EQ(model->subscription(id)->status, "active");
 }
 
-TEST_F(Subscriptions, AuthenticationRequiredFailsOffSession) {
+TEST_F(StripeSubscriptions, AuthenticationRequiredFailsOffSession) {
   make();
   const auto sub = subscribe("pm_card_threeDSecure2Required");
   EXPECT_EQ(sub["status"], "incomplete");
@@ -149,7 +149,7 @@ TEST_F(Subscriptions, AuthenticationRequiredFailsOffSession) {
   EXPECT_EQ(pi["last_payment_error"]["decline_code"], "authentication_required");
 }
 
-TEST_F(Subscriptions, CancelStopsEverything) {
+TEST_F(StripeSubscriptions, CancelStopsEverything) {
   make();
   const std::string id = subscribe("pm_card_visa")["id"];
   const ApiResult r = c->del("/v1/subscriptions/" + id);
@@ -160,7 +160,7 @@ TEST_F(Subscriptions, CancelStopsEverything) {
   EXPECT_TRUE(model->take_events().empty());
 }
 
-TEST_F(Subscriptions, Validation) {
+TEST_F(StripeSubscriptions, Validation) {
   make();
   EXPECT_EQ(c->post("/v1/subscriptions", {{"customer", "cus_nope"}}).response.status, 400);
   const ApiResult no_items = c->post("/v1/subscriptions", {{"customer", customer}});

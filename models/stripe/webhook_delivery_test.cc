@@ -28,7 +28,7 @@ std::vector<Event> some_events(int payments) {
   return model.take_events();
 }
 
-TEST(WebhookDelivery, SignedPostThatTheCoreVerifies) {
+TEST(StripeWebhookDelivery, SignedPostThatTheCoreVerifies) {
   WebhookDeliveryConfig config = quiet();
   config.signing_secrets = {"whsec_old", "whsec_new"};
   WebhookDelivery delivery(config, sim::Rng(1));
@@ -59,7 +59,7 @@ TEST(WebhookDelivery, SignedPostThatTheCoreVerifies) {
   EXPECT_EQ(delivery.next_wakeup_us(), kNever);
 }
 
-TEST(WebhookDelivery, RetriesWithBackoffForThreeDaysThenGivesUp) {
+TEST(StripeWebhookDelivery, RetriesWithBackoffForThreeDaysThenGivesUp) {
   WebhookDeliveryConfig config = quiet();
   WebhookDelivery delivery(config, sim::Rng(2));
   const std::vector<Event> events = some_events(1);
@@ -97,7 +97,7 @@ TEST(WebhookDelivery, RetriesWithBackoffForThreeDaysThenGivesUp) {
   EXPECT_EQ(delivery.stats().given_up, 1u);
 }
 
-TEST(WebhookDelivery, SuccessOnARetryStopsRetrying) {
+TEST(StripeWebhookDelivery, SuccessOnARetryStopsRetrying) {
   WebhookDelivery delivery(quiet(), sim::Rng(3));
   const std::vector<Event> events = some_events(1);
   delivery.enqueue(events[0], sim::kEpochUs);
@@ -113,7 +113,7 @@ TEST(WebhookDelivery, SuccessOnARetryStopsRetrying) {
   EXPECT_EQ(delivery.next_wakeup_us(), kNever);
 }
 
-TEST(WebhookDelivery, DuplicatesCarryTheSameEventId) {
+TEST(StripeWebhookDelivery, DuplicatesCarryTheSameEventId) {
   WebhookDeliveryConfig config = quiet();
   config.duplicate_probability = 1.0;
   WebhookDelivery delivery(config, sim::Rng(4));
@@ -134,7 +134,7 @@ TEST(WebhookDelivery, DuplicatesCarryTheSameEventId) {
   EXPECT_EQ(delivery.stats().duplicates, 1u);
 }
 
-TEST(WebhookDelivery, ReorderingLetsLaterEventsOvertake) {
+TEST(StripeWebhookDelivery, ReorderingLetsLaterEventsOvertake) {
   const std::vector<Event> events = some_events(30);
   auto order = [&](double reorder_probability) {
     WebhookDeliveryConfig config = quiet();
@@ -163,7 +163,7 @@ TEST(WebhookDelivery, ReorderingLetsLaterEventsOvertake) {
   EXPECT_TRUE(std::is_permutation(shuffled.begin(), shuffled.end(), created.begin()));
 }
 
-TEST(WebhookDelivery, EventCanArriveBeforeTheResponse) {
+TEST(StripeWebhookDelivery, EventCanArriveBeforeTheResponse) {
   WebhookDeliveryConfig config = quiet();
   config.before_response_probability = 1.0;
   WebhookDelivery delivery(config, sim::Rng(6));
@@ -185,7 +185,7 @@ TEST(WebhookDelivery, EventCanArriveBeforeTheResponse) {
   EXPECT_TRUE(delivery.response_may_go("req_unrelated"));
 }
 
-TEST(WebhookDelivery, SameSeedSameSchedule) {
+TEST(StripeWebhookDelivery, SameSeedSameSchedule) {
   const std::vector<Event> events = some_events(10);
   auto run = [&] {
     WebhookDelivery delivery({}, sim::Rng(77));
