@@ -71,7 +71,8 @@ class JobHandler {
  public:
   virtual ~JobHandler() = default;
   // Override to refine the generic classification for one peer's API (e.g. Stripe's 409
-  // idempotency_key_in_use is worth retrying).
+  // idempotency_key_in_use is worth retrying). The reason becomes a metrics label and must
+  // outlive the call: return a string literal.
   virtual Classification classify(const Job& /*job*/, const HttpResult& result) {
     return resilience::classify(result);
   }
