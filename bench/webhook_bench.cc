@@ -16,6 +16,7 @@
 #include "src/core/webhook/encoding.h"
 #include "src/core/webhook/hmac.h"
 #include "src/core/webhook/intake.h"
+#include "src/core/webhook/json_field.h"
 #include "src/core/webhook/signature.h"
 
 namespace {

@@ -6,7 +6,9 @@
 #include <utility>
 
 #include "src/core/assert.h"
-#include "src/core/webhook/encoding.h"
+#include "src/core/webhook/json_field.h"
+#include "src/core/webhook/query.h"
+#include "src/core/webhook/whatsapp_payload.h"
 
 namespace intsim::core::webhook {
 namespace {
@@ -40,171 +42,11 @@ std::string by_time_key(Endpoint endpoint, TimeUs received_at_us, std::string_vi
   return fmt::format("{}/{:0{}}/{}", endpoint_name(endpoint), received_at_us, kTimeDigits, id);
 }
 
-// %XX and '+' decoding of one query component; nullopt for a broken escape.
-std::optional<std::string> percent_decode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
-      out.push_back(' ');
-    } else if (in[i] == '%') {
-      if (i + 2 >= in.size()) return std::nullopt;
-      const std::optional<std::string> byte = hex_decode(in.substr(i + 1, 2));
-      if (!byte) return std::nullopt;
-      out += *byte;
-      i += 2;
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return out;
-}
-
-// The first value of query parameter `name` in `query` (the part after '?').
-std::optional<std::string> query_param(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const std::size_t eq = pair.find('=');
-    const std::optional<std::string> key = percent_decode(pair.substr(0, eq));
-    if (!key || *key != name) continue;
-    if (eq == std::string_view::npos) return std::string();
-    return percent_decode(pair.substr(eq + 1));
-  }
-  return std::nullopt;
-}
-
-// SAX handler that stops as soon as the top-level member it looks for has been read.
-class TopLevelString final : public nlohmann::json_sax<json> {
- public:
-  explicit TopLevelString(std::string_view name) : name_(name) {}
-  std::optional<std::string> found;
-
-  bool null() override { return scalar(); }
-  bool boolean(bool) override { return scalar(); }
-  bool number_integer(number_integer_t) override { return scalar(); }
-  bool number_unsigned(number_unsigned_t) override { return scalar(); }
-  bool number_float(number_float_t, const string_t&) override { return scalar(); }
-  bool string(string_t& value) override {
-    if (depth_ == 1 && wanted_) {
-      found = value;
-      return false;  // done: stop parsing
-    }
-    return scalar();
-  }
-  bool binary(binary_t&) override { return scalar(); }
-  bool start_object(std::size_t) override {
-    if (depth_ == 0 && seen_root_) return false;
-    if (depth_ == 1 && wanted_) return false;  // the member is not a string
-    seen_root_ = true;
-    ++depth_;
-    return true;
-  }
-  bool key(string_t& key) override {
-    if (depth_ == 1) wanted_ = key == name_;
-    return true;
-  }
-  bool end_object() override {
-    --depth_;
-    return depth_ > 0;  // the root closed without the member
-  }
-  bool start_array(std::size_t) override {
-    if (depth_ == 0 || (depth_ == 1 && wanted_)) return false;  // root array, or not a string
-    ++depth_;
-    return true;
-  }
-  bool end_array() override {
-    --depth_;
-    return true;
-  }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-    return false;
-  }
-
- private:
-  bool scalar() { return depth_ > 0 && !(depth_ == 1 && wanted_); }
-  std::string_view name_;
-  int depth_ = 0;
-  bool seen_root_ = false;
-  bool wanted_ = false;
-};
-
-std::string string_member(const json& object, const char* name) {
-  const auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // The body as JSON, or nullopt (the only place the intake meets parse exceptions).
 std::optional<json> parse_json(std::string_view body) {
   json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return std::nullopt;
   return parsed;
-}
-
-// The events of one WhatsApp POST (see the key table in intake.h), or a Status naming what
-// in the payload is malformed.
-Status whatsapp_events(const json& body, std::vector<VerifiedEvent>* events) {
-  if (!body.is_object() || string_member(body, "object") != "whatsapp_business_account") {
-    return Status::invalid_argument("object is not whatsapp_business_account");
-  }
-  const auto entries = body.find("entry");
-  if (entries == body.end() || !entries->is_array()) {
-    return Status::invalid_argument("entry is not an array");
-  }
-  for (const json& entry : *entries) {
-    const std::string entry_id = entry.is_object() ? string_member(entry, "id") : std::string();
-    const auto changes = entry.is_object() ? entry.find("changes") : entry.end();
-    if (entry_id.empty() || changes == entry.end() || !changes->is_array()) {
-      return Status::invalid_argument("an entry lacks its id or changes");
-    }
-    for (const json& change : *changes) {
-      const auto value = change.is_object() ? change.find("value") : change.end();
-      if (value == change.end() || !value->is_object()) {
-        return Status::invalid_argument("a change has no value object");
-      }
-      const std::string field = string_member(change, "field");
-      json context = {{"entry_id", entry_id}, {"field", field}};
-      if (const auto m = value->find("metadata"); m != value->end()) context["metadata"] = *m;
-      std::size_t items = 0;
-      for (const char* list : {"messages", "statuses"}) {
-        const auto arr = value->find(list);
-        if (arr == value->end()) continue;
-        if (!arr->is_array())
-          return Status::invalid_argument(fmt::format("{} is not an array", list));
-        const bool is_message = std::string_view(list) == "messages";
-        for (const json& item : *arr) {
-          const std::string id = item.is_object() ? string_member(item, "id") : std::string();
-          const std::string status = is_message ? "" : string_member(item, "status");
-          if (id.empty() || (!is_message && status.empty())) {
-            return Status::invalid_argument(
-                fmt::format("an item of {} lacks its id{}", list, is_message ? "" : " or status"));
-          }
-          VerifiedEvent ev;
-          ev.endpoint = Endpoint::kWhatsApp;
-          ev.id = is_message ? "message:" + id : "status:" + id + ":" + status;
-          ev.type = is_message ? "message" : "status";
-          ev.payload = item;
-          ev.context = context;
-          events->push_back(std::move(ev));
-          ++items;
-        }
-      }
-      if (items == 0) {
-        const Sha256Digest digest = sha256(value->dump());
-        VerifiedEvent ev;
-        ev.endpoint = Endpoint::kWhatsApp;
-        ev.id =
-            fmt::format("change:{}:{}:{}", entry_id, field,
-                        hex_encode({reinterpret_cast<const char*>(digest.data()), digest.size()}));
-        ev.type = "change";
-        ev.payload = *value;
-        ev.context = std::move(context);
-        events->push_back(std::move(ev));
-      }
-    }
-  }
-  return Status::ok();
 }
 
 }  // namespace
@@ -219,13 +61,6 @@ std::string_view endpoint_name(Endpoint endpoint) {
       return "whatsapp";
   }
   return "unknown";
-}
-
-std::optional<std::string> json_top_level_string(std::string_view json_text,
-                                                 std::string_view name) {
-  TopLevelString handler(name);
-  json::sax_parse(json_text, &handler, nlohmann::detail::input_format_t::json, /*strict=*/true);
-  return std::move(handler.found);
 }
 
 Status WebhookIntake::create(WebhookIntakeConfig config, const Ports& ports,
@@ -384,7 +219,7 @@ HttpResponse WebhookIntake::process(Endpoint endpoint, std::vector<VerifiedEvent
     if (!parsed || !parsed->is_object()) {
       return malformed(endpoint, "body is not a JSON object", now_us);
     }
-    fresh[0]->type = string_member(*parsed, "type");
+    fresh[0]->type = json_string_member(*parsed, "type");
     fresh[0]->payload = std::move(*parsed);
   }
   // 3. Process and record, in one batch.

@@ -140,8 +140,4 @@ class WebhookIntake {
   WhatsAppVerifier whatsapp_;
 };
 
-// The top-level string member `name` of a JSON object, read without parsing past it (the dedupe
-// step needs only the id; the full parse waits until the event is known to be new).
-std::optional<std::string> json_top_level_string(std::string_view json, std::string_view name);
-
 }  // namespace intsim::core::webhook
