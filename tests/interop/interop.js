@@ -149,6 +149,32 @@ check('whatsapp: our header equals Node crypto HMAC and verifies', () => {
   assert.equal(v.status, 1, v.out);  // the signature of another body
 });
 
+// ---- The command's contract on bad input: exit 2 and a message naming what is wrong -------
+check('bad input exits 2 and names the problem; secrets are never printed', () => {
+  const secret = 'whsec_do_not_print_me';
+  const cases = [
+    [['sign', '--scheme', 'paypal', '--secret', secret, '--body', files.event], /unknown --scheme 'paypal'/],
+    [['sign', '--scheme', 'stripe', '--secret-env', 'INTSIM_NO_SUCH_VAR', '--body', files.event], /INTSIM_NO_SUCH_VAR/],
+    [['sign', '--scheme', 'stripe', '--secret', secret, '--body', path.join(dir, 'missing.json')], /cannot read body file/],
+    [['sign', '--scheme', 'standard', '--secret', 'whsec_%%%', '--body', files.event, '--id', 'm'], /not whsec_<base64>/],
+    [['sign', '--scheme', 'standard', '--secret', stdSecret, '--body', files.event], /--id/],
+    [['verify', '--scheme', 'stripe', '--secret', secret, '--body', files.event], /--header/],
+    [['verify', '--scheme', 'stripe', '--secret', secret, '--body', files.event, '--header', 'x', '--now', 'soon'], /--now expects/],
+    [['frobnicate'], /expected 'sign' or 'verify'/],
+  ];
+  for (const [args, pattern] of cases) {
+    const r = run(args);
+    assert.equal(r.status, 2, `${args.join(' ')}\n${r.out}`);
+    assert.match(r.out, pattern);
+    assert.ok(!r.out.includes(secret) && !r.out.includes('%%%'), r.out);
+  }
+  const malformed = run(['verify', '--scheme', 'stripe', '--secret', secret, '--body', files.event,
+                         '--header', 'garbage', '--now', String(now)]);
+  assert.equal(malformed.status, 1, malformed.out);
+  assert.match(malformed.out, /^invalid: malformed_header/);
+  assert.ok(!malformed.out.includes(secret), malformed.out);
+});
+
 fs.rmSync(dir, { recursive: true, force: true });
 const version = (pkg) =>
   JSON.parse(fs.readFileSync(path.join(__dirname, 'node_modules', pkg, 'package.json'))).version;
