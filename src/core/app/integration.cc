@@ -93,7 +93,15 @@ Status Integration::create(IntegrationConfig config, Ports ports,
   // Stripe deduplicates on Idempotency-Key and prunes keys after 24 h; the outbox must send the
   // key and must not retry one past that age (the payments service reconciles instead).
   resilience::DispatcherConfig dc = config.dispatcher;
-  resilience::PeerPolicy& stripe = dc.peers.try_emplace("stripe", dc.default_policy).first->second;
+  auto [it, added] = dc.peers.try_emplace("stripe", dc.default_policy);
+  resilience::PeerPolicy& stripe = it->second;
+  if (added) {
+    // Unless configured otherwise, a payment job keeps trying (backoff capped at 10 min) until
+    // its key is about to be pruned; then the payments service reconciles by search.
+    stripe.backoff.attempts_max = 1'000;
+    stripe.backoff.cap_ms = 10 * 60 * 1000;
+    stripe.backoff.deadline_ms = 3 * 24 * 60 * 60 * 1000LL;
+  }
   if (stripe.idempotency_header.empty()) stripe.idempotency_header = "Idempotency-Key";
   if (stripe.key_prune_age_us <= 0) stripe.key_prune_age_us = resilience::kStripeKeyPruneAgeUs;
 
