@@ -47,6 +47,7 @@ using core::TimerId;
 using core::TimeUs;
 
 constexpr std::string_view kWebhookSecret = "whsec_property";
+constexpr core::bookings::Night kMarchFirst = 20'513;  // 2026-03-01 in days since the epoch
 const std::vector<std::string> kPaymentMethods = {
     "pm_card_visa",
     "pm_card_chargeDeclined",
@@ -88,6 +89,7 @@ class World final : public core::HttpClient, public core::Timers {
   explicit World(std::uint64_t seed)
       : random_(seed), stripe_(stripe_config(), sim::Rng(seed, "stripe")) {
     config_.units = {{"u1", "std"}, {"u2", "std"}};
+    config_.resolver = {core::bookings::WinnerRule::kChannelWins, /*relocate=*/true};
     config_.webhooks.stripe_secrets = {std::string(kWebhookSecret)};
     start();
   }
@@ -132,6 +134,19 @@ class World final : public core::HttpClient, public core::Timers {
       RC_ASSERT(response.status == 201);
       RC_ASSERT(nlohmann::json::parse(response.body)["booking_id"] == r.booking_id);
     }
+  }
+
+  // A channel's feed shows a stay that may collide with ours (iCal polling races); channels win.
+  void channel_stay(int unit, int first_offset, int nights) {
+    core::bookings::Stay s;
+    s.id = "airbnb:" + std::to_string(++channel_stays_);
+    s.unit = unit == 0 ? "u1" : "u2";
+    s.first_night = kMarchFirst + first_offset;
+    s.end_night = s.first_night + nights;
+    s.source = core::bookings::Source::kAirbnb;
+    s.state = core::bookings::StayState::kConfirmed;
+    s.created_at_us = now();
+    RC_ASSERT(app_->upsert_channel_stay(s, now()).is_ok());
   }
 
   void cancel(std::size_t pick) {
@@ -247,6 +262,10 @@ class World final : public core::HttpClient, public core::Timers {
         std::fprintf(stderr, "timer %lx at %ld now %ld\n", id, at, now());
     }
     RC_ASSERT(app_->outbox_jobs() == 0u);
+    // No night of ours is double-held once conflicts are resolved.
+    for (const core::bookings::Conflict& conflict : app_->ledger().conflicts()) {
+      for (const std::string& id : conflict.stay_ids) RC_ASSERT(!due_.count(id));
+    }
     for (const auto& [booking, due] : due_) {
       const std::int64_t net = ledger.captured_minus_refunded(booking, "usd");
       const core::bookings::Stay* stay = app_->ledger().find(booking);
@@ -389,6 +408,7 @@ class World final : public core::HttpClient, public core::Timers {
   std::map<std::string, std::int64_t> due_;  // booking id -> amount it was priced at
   bool outage_ = false;
   bool healed_ = false;
+  int channel_stays_ = 0;
   std::map<std::string, int> ranks_;  // booking id -> highest status rank seen
 };
 
@@ -479,6 +499,19 @@ struct Crash final : Command {
   void show(std::ostream& os) const override { os << "Crash(" << std::hex << reached_mask << ")"; }
 };
 
+struct ChannelStay final : Command {
+  int unit = *rc::gen::inRange(0, 2);
+  int first_offset = *rc::gen::inRange(0, 6);
+  int nights = *rc::gen::inRange(1, 3);
+  void run(const Model&, World& w) const override {
+    w.channel_stay(unit, first_offset, nights);
+    w.check_safety();
+  }
+  void show(std::ostream& os) const override {
+    os << "ChannelStay(u" << unit + 1 << ", +" << first_offset << ", " << nights << " nights)";
+  }
+};
+
 struct Cancel final : Command {
   std::size_t pick = *rc::gen::inRange<std::size_t>(0, 64);
   void run(const Model&, World& w) const override {
@@ -507,13 +540,13 @@ void run_property(bool with_long_outages) {
         Model{}, world,
         rc::state::gen::execOneOfWithArgs<Book, Book, RetryBooking, ServeRequest, ServeRequest,
                                           ServeRequest, DeliverEvent, DeliverEvent, RedeliverEvent,
-                                          Advance, Crash, Cancel, LongOutage>());
+                                          Advance, Crash, Cancel, ChannelStay, LongOutage>());
   } else {
     rc::state::check(
         Model{}, world,
         rc::state::gen::execOneOfWithArgs<Book, Book, RetryBooking, ServeRequest, ServeRequest,
                                           ServeRequest, DeliverEvent, DeliverEvent, RedeliverEvent,
-                                          Advance, Crash, Cancel>());
+                                          Advance, Crash, Cancel, ChannelStay>());
   }
   world.converge();
   world.check_safety();

@@ -112,6 +112,7 @@ Status Integration::create(IntegrationConfig config, Ports ports,
   bc.hold_ttl_us = c.hold_ttl_us;
   bc.nightly_rate_minor = c.nightly_rate_minor;
   bc.hold_timer_id = c.hold_timer_id;
+  bc.resolver = c.resolver;
   impl->bookings = std::make_unique<bookings::BookingService>(bc, ports, &impl->dispatcher);
   payments::PaymentServiceConfig pc;
   pc.secret_key = c.stripe_secret_key;
@@ -207,6 +208,12 @@ Status Integration::dlq_entries(std::vector<resilience::DlqEntry>* out) const {
 }
 
 std::size_t Integration::outbox_jobs() const { return impl_->dispatcher.jobs(); }
+
+Status Integration::upsert_channel_stay(const bookings::Stay& stay, TimeUs now_us) {
+  const Status s = impl_->bookings->upsert_channel_stay(stay, now_us);
+  impl_->settle(now_us);
+  return s;
+}
 
 Status Integration::cancel_booking(std::string_view booking_id, TimeUs now_us, bool* cancelled) {
   const Status s = impl_->bookings->cancel(booking_id, now_us, cancelled);

@@ -86,9 +86,13 @@ class Integration final : public TimerSink, public HttpResultSink {
   Status dlq_entries(std::vector<resilience::DlqEntry>* out) const;
   std::size_t outbox_jobs() const;
 
-  // Cancels an active booking and refunds its payment (for a lost conflict, say). Sets
-  // `cancelled` when something was cancelled.
+  // Cancels an active booking and refunds its payment. Sets `cancelled` when something was
+  // cancelled.
   Status cancel_booking(std::string_view booking_id, TimeUs now_us, bool* cancelled = nullptr);
+  // A channel's stay as its feed shows it now (channel sync calls this), persisted; conflicts
+  // it creates are resolved at once under config.resolver (a direct stay that loses is
+  // cancelled and refunded; what cannot be resolved raises an "unresolved_conflict" alert).
+  Status upsert_channel_stay(const bookings::Stay& stay, TimeUs now_us);
 
  private:
   struct Impl;

@@ -199,6 +199,21 @@ TEST_F(IntegrationTest, CancellingAPaidBookingRefundsIt) {
   EXPECT_EQ(all[0].refund, payments::RefundState::kDone);
 }
 
+TEST_F(IntegrationTest, APaidBookingThatLosesAConflictIsRefunded) {
+  config.resolver = {bookings::WinnerRule::kChannelWins, /*relocate=*/false};
+  restart();
+  const std::string id = book_ok();
+  answer(0, json_result(200, stripe_pi("pi_1", id, "succeeded")));
+  bookings::Stay channel = *app->ledger().find(id);
+  channel.id = "booking_com:77";
+  channel.source = bookings::Source::kBookingCom;
+  channel.created_at_us = now;
+  ASSERT_TRUE(app->upsert_channel_stay(channel, now).is_ok());
+  EXPECT_EQ(get(id)["status"], "cancelled");
+  ASSERT_EQ(fp.http.sent.size(), 2u);
+  EXPECT_EQ(sent(1).target, "/v1/refunds");
+}
+
 TEST_F(IntegrationTest, StuckPaymentIsReadBackByTheReconciler) {
   const std::string id = book_ok();
   answer(0, json_result(200, stripe_pi("pi_1", id, "processing")));

@@ -103,7 +103,7 @@ Status load_ledger(Store& store, const std::vector<Unit>& units, Ledger* out) {
 BookingService::BookingService(BookingServiceConfig config, Ports ports,
                                resilience::Dispatcher* dispatcher)
     : config_(std::move(config)), ports_(ports), dispatcher_(dispatcher), ledger_(config_.units) {
-  INTSIM_ASSERT(ports_.random && ports_.timers && ports_.store && ports_.log);
+  INTSIM_ASSERT(ports_.random && ports_.timers && ports_.store && ports_.log && ports_.alerts);
   INTSIM_ASSERT(dispatcher_ != nullptr);
 }
 
@@ -181,6 +181,66 @@ void BookingService::on_hold_timer(TimeUs now_us) {
     if (!commit(batch, now_us).is_ok()) return;  // reloaded; the timer is armed again
   }
   rearm();
+}
+
+// ---- channel stays and conflicts ---------------------------------------------------------
+
+Status BookingService::upsert_channel_stay(const Stay& stay, TimeUs now_us) {
+  if (stay.source == Source::kDirect || stay.end_night <= stay.first_night ||
+      !ledger_.unit(stay.unit)) {
+    return Status::invalid_argument("not a channel stay on a known unit: " + stay.id);
+  }
+  ledger_.upsert_channel_stay(stay);
+  WriteBatch batch;
+  put_stay(stay.id, batch);
+  if (Status s = commit(batch, now_us); !s.is_ok()) return s;
+  return resolve_conflicts(now_us);
+}
+
+Status BookingService::resolve_conflicts(TimeUs now_us, std::vector<Resolution>* out) {
+  const std::vector<Resolution> resolutions =
+      bookings::resolve_conflicts(ledger_, config_.resolver);
+  if (out) *out = resolutions;
+  if (resolutions.empty()) return Status::ok();
+  WriteBatch batch;
+  std::vector<const Resolution*> unresolved;
+  for (const Resolution& r : resolutions) {
+    ports_.log->write(now_us, LogLevel::kWarn, "bookings.conflict",
+                      {{"stay", r.stay_id},
+                       {"resolution", std::string(resolution_kind_name(r.kind))},
+                       {"from", r.from_unit},
+                       {"to", r.to_unit},
+                       {"night", std::to_string(r.night)}});
+    switch (r.kind) {
+      case ResolutionKind::kRelocated:
+        put_stay(r.stay_id, batch);
+        break;
+      case ResolutionKind::kCancelled:
+        put_stay(r.stay_id, batch);
+        if (r.source == Source::kDirect) {
+          // The money goes back; a stay with no payment row (none started) needs nothing.
+          const Status s = payments_->refund_booking(r.stay_id, batch, now_us);
+          if (!s.is_ok() && s.code() != Status::Code::kNotFound) {
+            reload(now_us);
+            return s;
+          }
+        }
+        break;
+      case ResolutionKind::kUnresolved:
+        unresolved.push_back(&r);
+        break;
+    }
+  }
+  if (Status s = commit(batch, now_us); !s.is_ok()) return s;
+  // Raised after the commit, and only then: an alert for a resolution that did not land would
+  // be raised again on the retry.
+  for (const Resolution* r : unresolved) {
+    ports_.alerts->raise({now_us, "unresolved_conflict", r->stay_id,
+                          fmt::format("{} on {} night {} is double-held and can be neither moved "
+                                      "nor cancelled",
+                                      r->stay_id, r->from_unit, ical::format_iso_date(r->night))});
+  }
+  return Status::ok();
 }
 
 // ---- payment hooks ------------------------------------------------------------------------

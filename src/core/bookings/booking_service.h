@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/core/bookings/conflict_resolver.h"
 #include "src/core/bookings/ledger.h"
 #include "src/core/http.h"
 #include "src/core/payments/payment_service.h"
@@ -44,6 +45,7 @@ struct BookingServiceConfig {
   std::map<std::string, std::int64_t, std::less<>> nightly_rate_minor;
   TimerId hold_timer_id = 0x686f6c64;  // "hold"
   int nights_max = 60;
+  ResolverPolicy resolver;
 };
 
 // Rebuilds a ledger from the rows of the "stays" table. Inactive stays go in first and channel
@@ -53,8 +55,8 @@ Status load_ledger(Store& store, const std::vector<Unit>& units, Ledger* out);
 
 class BookingService final : public payments::BookingHooks {
  public:
-  // Uses ports.random (booking ids), timers, store, log. The dispatcher outlives the service;
-  // attach() the payments service before use.
+  // Uses ports.random (booking ids), timers, store, log, alerts. The dispatcher outlives the
+  // service; attach() the payments service before use.
   BookingService(BookingServiceConfig config, Ports ports, resilience::Dispatcher* dispatcher);
   void attach(payments::PaymentService* payments) { payments_ = payments; }
 
@@ -68,6 +70,14 @@ class BookingService final : public payments::BookingHooks {
   Status cancel(std::string_view booking_id, TimeUs now_us, bool* cancelled = nullptr);
   // After a commit someone else made: rebuilds the ledger if the stays it changed did not land.
   void settle(TimeUs now_us);
+
+  // A channel's stay as its feed shows it now (for channel sync), persisted; then every
+  // conflict is resolved as resolve_conflicts() does.
+  Status upsert_channel_stay(const Stay& stay, TimeUs now_us);
+  // Resolves every double-held night (conflict_resolver.h) in one commit: relocations and
+  // cancellations persisted, a cancelled direct stay's payment refunded, and one
+  // "unresolved_conflict" alert per stay a human must look at.
+  Status resolve_conflicts(TimeUs now_us, std::vector<Resolution>* out = nullptr);
 
   const Ledger& ledger() const { return ledger_; }
 

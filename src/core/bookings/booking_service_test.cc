@@ -62,7 +62,7 @@ class BookingServiceTest : public ::testing::Test {
  protected:
   BookingServiceTest() { build(&fp.store); }
 
-  void build(Store* store) {
+  void build(Store* store, ResolverPolicy resolver = {}) {
     resilience::DispatcherConfig dc;
     resilience::PeerPolicy stripe;
     stripe.idempotency_header = "Idempotency-Key";
@@ -72,6 +72,7 @@ class BookingServiceTest : public ::testing::Test {
     bc.units = {{"u1", "std"}, {"u2", "std"}};
     bc.hold_ttl_us = 30 * kUsPerMin;
     bc.nightly_rate_minor = {{"USD", 12'000}, {"JPY", 18'000}};
+    bc.resolver = resolver;
     service = std::make_unique<BookingService>(bc, fp.ports(store), dispatcher.get());
     payments = std::make_unique<payments::PaymentService>(
         payments::PaymentServiceConfig{}, fp.ports(store), dispatcher.get(), service.get());
@@ -224,6 +225,56 @@ TEST_F(BookingServiceTest, AFailedCommitLeavesNoPhantomHold) {
   flaky.fail_commit = false;
   const HttpResponse r = post(booking());
   EXPECT_EQ(r.status, 201) << r.body;
+}
+
+Stay channel_stay(std::string id, std::string unit, Night first, Night end, TimeUs seen_us) {
+  Stay s = stay(std::move(id), std::move(unit), first, end, StayState::kConfirmed, Source::kAirbnb);
+  s.created_at_us = seen_us;
+  s.hold_expires_at_us = 0;
+  return s;
+}
+
+TEST_F(BookingServiceTest, ALosingChannelStayIsRelocatedAndThatIsDurable) {
+  const std::string id = create_ok(booking("u1", "2026-01-10", 3));
+  const Night first = service->ledger().find(id)->first_night;
+  ASSERT_TRUE(
+      service->upsert_channel_stay(channel_stay("airbnb:1", "u1", first, first + 1, now + 1), now)
+          .is_ok());
+  EXPECT_EQ(service->ledger().find("airbnb:1")->unit, "u2");
+  EXPECT_EQ(service->ledger().find(id)->state, StayState::kHeld);
+  Ledger reloaded(std::vector<Unit>{});
+  ASSERT_TRUE(load_ledger(fp.store, {{"u1", "std"}, {"u2", "std"}}, &reloaded).is_ok());
+  EXPECT_EQ(reloaded.find("airbnb:1")->unit, "u2");
+  EXPECT_TRUE(reloaded.conflicts().empty());
+}
+
+TEST_F(BookingServiceTest, ADirectStayThatLosesIsCancelledAndItsPaymentRefunded) {
+  build(&fp.store, {WinnerRule::kChannelWins, /*relocate=*/false});
+  const std::string id = create_ok(booking("u1", "2026-01-10", 3));
+  const Night first = service->ledger().find(id)->first_night;
+  std::vector<Resolution> resolutions;
+  ASSERT_TRUE(
+      service
+          ->upsert_channel_stay(channel_stay("airbnb:1", "u1", first + 2, first + 4, now + 1), now)
+          .is_ok());
+  EXPECT_EQ(service->ledger().find(id)->state, StayState::kCancelled);
+  payments::Payment p;
+  ASSERT_TRUE(payments->find(id, &p).is_ok());
+  EXPECT_EQ(p.refund, payments::RefundState::kWanted);  // paid later: refunded then
+  Ledger reloaded(std::vector<Unit>{});
+  ASSERT_TRUE(load_ledger(fp.store, {{"u1", "std"}, {"u2", "std"}}, &reloaded).is_ok());
+  EXPECT_EQ(reloaded.find(id)->state, StayState::kCancelled);
+}
+
+TEST_F(BookingServiceTest, ConflictsBetweenChannelsAloneAreAlertedOnce) {
+  build(&fp.store, {WinnerRule::kEarlierBookingWins, /*relocate=*/false});
+  ASSERT_TRUE(
+      service->upsert_channel_stay(channel_stay("airbnb:1", "u1", 100, 102, now), now).is_ok());
+  ASSERT_TRUE(
+      service->upsert_channel_stay(channel_stay("vrbo:1", "u1", 101, 103, now + 1), now).is_ok());
+  EXPECT_EQ(fp.alerts.count("unresolved_conflict"), 1u);
+  EXPECT_FALSE(
+      service->upsert_channel_stay(stay("bk_1", "u1", 1, 2, StayState::kHeld), now).is_ok());
 }
 
 }  // namespace
