@@ -197,8 +197,9 @@ int verify(const Args& args) {
               .verify(header_value(*header, "X-Hub-Signature-256"), in.body);
       break;
   }
+  const std::string event = v.event_id.empty() ? "" : fmt::format(" (event {})", v.event_id);
   if (!v.ok()) {
-    fmt::print("invalid: {}: {}\n", wh::verify_error_name(v.error), v.detail);
+    fmt::print("invalid: {}: {}{}\n", wh::verify_error_name(v.error), v.detail, event);
     return kExitSafetyViolation;  // 1: the signature is not valid
   }
   std::string when;
@@ -206,8 +207,8 @@ int verify(const Args& args) {
     when = fmt::format("; timestamp {} is {} s from now (tolerance {} s)", v.timestamp_s,
                        static_cast<std::int64_t>(now_s) - v.timestamp_s, tolerance_s);
   }
-  fmt::print("valid: {} signature matches secret #{} of {}{}\n", scheme_name, v.secret_index + 1,
-             in.secrets.size(), when);
+  fmt::print("valid: {} signature matches secret #{} of {}{}{}\n", scheme_name, v.secret_index + 1,
+             in.secrets.size(), event, when);
   return kExitPassed;
 }
 

@@ -85,6 +85,7 @@ for (const [name, body] of Object.entries(bodies)) {
                        '--header', header, '--now', String(now + 301)]);
     assert.equal(stale.status, 1, stale.out);
     assert.match(stale.out, /timestamp_too_old/);
+    assert.ok(stale.out.includes(`(event ${JSON.parse(body).id})`), stale.out);
   });
   check(`stripe: our header verifies with theirs (${name})`, () => {
     const r = run(['sign', '--scheme', 'stripe', '--secret', stripeSecret, '--body', files[name],

@@ -121,11 +121,10 @@ HttpResponse WebhookIntake::handle(const HttpRequest& request, TimeUs now_us) {
 HttpResponse WebhookIntake::handle_stripe(const HttpRequest& request, TimeUs now_us) {
   const Verification v = stripe_.verify(request.header("Stripe-Signature"), request.body, now_us);
   if (!v.ok()) return reject(Endpoint::kStripe, v, now_us);
-  std::optional<std::string> id = json_top_level_string(request.body, "id");
-  if (!id || id->empty()) return malformed(Endpoint::kStripe, "event has no string id", now_us);
+  if (v.event_id.empty()) return malformed(Endpoint::kStripe, "event has no string id", now_us);
   std::vector<VerifiedEvent> events(1);
   events[0].endpoint = Endpoint::kStripe;
-  events[0].id = std::move(*id);
+  events[0].id = v.event_id;
   events[0].signed_at_s = v.timestamp_s;
   return process(Endpoint::kStripe, events, &request.body, now_us);
 }

@@ -6,6 +6,7 @@
 
 #include "src/core/assert.h"
 #include "src/core/webhook/encoding.h"
+#include "src/core/webhook/json_field.h"
 
 namespace intsim::core::webhook {
 namespace {
@@ -164,6 +165,8 @@ Verification StripeVerifier::verify(std::optional<std::string_view> header, std:
     v.detail = no_match_detail(candidate_count, keys_.size());
     return v;
   }
+  // Read without parsing the rest of the body: a duplicate needs nothing more.
+  v.event_id = json_top_level_string(body, "id").value_or("");
   check_tolerance(*t, now_us, tolerance_, v);
   return v;
 }

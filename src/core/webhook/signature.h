@@ -42,9 +42,10 @@ std::string_view verify_error_name(VerifyError error);
 
 struct Verification {
   VerifyError error = VerifyError::kNone;
-  std::string detail;            // what exactly is wrong, for a human; never a secret
-  std::string event_id;          // Standard Webhooks' webhook-id when present; Stripe and WhatsApp
-                                 // carry their ids in the body (the intake reads them there)
+  std::string detail;  // what exactly is wrong, for a human; never a secret
+  // Once a signature matched: Standard Webhooks' webhook-id, or the Stripe event's top-level
+  // "id" ("" when the body has none). WhatsApp signs batches without an id (see intake.h).
+  std::string event_id;
   std::int64_t timestamp_s = 0;  // the signed timestamp (Stripe, Standard Webhooks) once parsed
   int secret_index = -1;         // which active secret matched (0-based), when ok
 

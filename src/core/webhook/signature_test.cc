@@ -33,6 +33,12 @@ TEST(StripeSignature, SignedHeaderVerifies) {
   EXPECT_TRUE(v.ok()) << v.detail;
   EXPECT_EQ(v.timestamp_s, kT);
   EXPECT_EQ(v.secret_index, 0);
+  EXPECT_EQ(v.event_id, "evt_1");
+  // Even a stale delivery says which event it was (for logs and `intsim webhook verify`).
+  EXPECT_EQ(
+      verifier.verify(stripe_signature_header(kOld, kT, kBody), kBody, kNowUs + kUsPerDay).event_id,
+      "evt_1");
+  EXPECT_EQ(verifier.verify(stripe_signature_header(kOld, kT, "[]"), "[]", kNowUs).event_id, "");
 }
 
 TEST(StripeSignature, RotationAcceptsEitherSecretAndEitherSignature) {
