@@ -6,22 +6,46 @@
 #include "src/core/bookings/booking_service.h"
 #include "src/core/payments/payment_service.h"
 #include "src/core/resilience/idempotency.h"
+#include "src/core/sync/availability_export.h"
 
 namespace intsim::core::app {
 namespace {
 
-// Hands each verified event to the service that owns its endpoint. Only Stripe's has one so far;
-// the others are acknowledged (recorded in the inbox) until their services land.
+// Hands each verified event to the service that owns its endpoint: Stripe's to payments,
+// WhatsApp's to notifications; Standard Webhooks' are acknowledged (recorded in the inbox) until
+// their service lands.
 class EventRouter final : public webhook::EventProcessor {
  public:
-  explicit EventRouter(webhook::EventProcessor* stripe) : stripe_(stripe) {}
+  EventRouter(webhook::EventProcessor* stripe, webhook::EventProcessor* whatsapp)
+      : stripe_(stripe), whatsapp_(whatsapp) {}
   Status apply(const webhook::VerifiedEvent& event, WriteBatch& effects, TimeUs now_us) override {
     if (event.endpoint == webhook::Endpoint::kStripe) return stripe_->apply(event, effects, now_us);
+    if (event.endpoint == webhook::Endpoint::kWhatsApp) {
+      return whatsapp_->apply(event, effects, now_us);
+    }
     return Status::ok();
   }
 
  private:
   webhook::EventProcessor* stripe_;
+  webhook::EventProcessor* whatsapp_;
+};
+
+// The sync engine's view of the bookings service: upserts resolve the conflicts they create
+// (relocate, or cancel + refund a direct stay, or alert), a vanished stay is cancelled.
+class ChannelSink final : public sync::ChannelStaySink {
+ public:
+  explicit ChannelSink(bookings::BookingService* bookings) : bookings_(bookings) {}
+  const bookings::Ledger& ledger() const override { return bookings_->ledger(); }
+  Status upsert_channel_stay(const bookings::Stay& stay, TimeUs now_us) override {
+    return bookings_->upsert_channel_stay(stay, now_us);
+  }
+  Status cancel_channel_stay(std::string_view stay_id, TimeUs now_us) override {
+    return bookings_->cancel(stay_id, now_us);
+  }
+
+ private:
+  bookings::BookingService* bookings_;
 };
 
 HttpResponse text_response(int status, std::string body) {
@@ -31,8 +55,9 @@ HttpResponse text_response(int status, std::string body) {
 }  // namespace
 
 struct Integration::Impl {
-  Impl(IntegrationConfig c, Ports p, resilience::DispatcherConfig dc)
-      : config(std::move(c)), ports(p), dispatcher(p, std::move(dc)) {}
+  Impl(IntegrationConfig c, Ports p, std::unique_ptr<notifications::ObservedStore> t,
+       resilience::DispatcherConfig dc)
+      : config(std::move(c)), ports(p), trigger(std::move(t)), dispatcher(p, std::move(dc)) {}
 
   // After any call that may have committed rows written by the services into a batch someone
   // else committed: outbox rows the dispatcher has not learned, and stays whose commit may have
@@ -46,8 +71,17 @@ struct Integration::Impl {
         learned.put(op.table, op.key, row);
       }
     }
+    // Notification jobs (written by the store trigger or in others' batches), and resends a
+    // status webhook cancelled.
+    for (const WriteBatch::Op& op : notifications->take_enqueued()) {
+      std::string row;
+      const Status s = ports.store->get(op.table, op.key, &row);
+      if (op.value && s.is_ok()) learned.put(op.table, op.key, row);
+      if (!op.value && s.code() == Status::Code::kNotFound) learned.erase(op.table, op.key);
+    }
     if (!learned.empty()) dispatcher.on_committed(learned, now_us);
     bookings->settle(now_us);
+    notifications->settle(now_us);
   }
 
   void reconcile(TimeUs now_us) {
@@ -68,12 +102,16 @@ struct Integration::Impl {
   }
 
   IntegrationConfig config;
-  Ports ports;
+  Ports ports;  // ports.store is `trigger`, so every commit passes the notifications' trigger
+  std::unique_ptr<notifications::ObservedStore> trigger;
   resilience::Dispatcher dispatcher;
   std::unique_ptr<bookings::BookingService> bookings;
   std::unique_ptr<payments::PaymentService> payments;
+  std::unique_ptr<notifications::NotificationService> notifications;
   std::unique_ptr<EventRouter> router;
   std::unique_ptr<webhook::WebhookIntake> intake;
+  std::unique_ptr<ChannelSink> channel_sink;
+  std::unique_ptr<sync::SyncEngine> sync;  // null without channels
 };
 
 Status Integration::create(IntegrationConfig config, Ports ports,
@@ -83,8 +121,10 @@ Status Integration::create(IntegrationConfig config, Ports ports,
     return Status::invalid_argument("the integration needs every port");
   }
   const TimerId outbox_timer = config.dispatcher.timer_id;
+  const TimerId notify_timer = config.notifications.timer_id;
   if (outbox_timer == config.hold_timer_id || outbox_timer == config.reconcile_timer_id ||
-      config.hold_timer_id == config.reconcile_timer_id) {
+      config.hold_timer_id == config.reconcile_timer_id || notify_timer == outbox_timer ||
+      notify_timer == config.hold_timer_id || notify_timer == config.reconcile_timer_id) {
     return Status::invalid_argument("timer ids must be distinct");
   }
   if (config.reconcile_interval_us <= 0 || config.hold_ttl_us <= 0) {
@@ -105,7 +145,16 @@ Status Integration::create(IntegrationConfig config, Ports ports,
   if (stripe.idempotency_header.empty()) stripe.idempotency_header = "Idempotency-Key";
   if (stripe.key_prune_age_us <= 0) stripe.key_prune_age_us = resilience::kStripeKeyPruneAgeUs;
 
-  auto impl = std::make_unique<Impl>(std::move(config), ports, std::move(dc));
+  // WhatsApp has no idempotency key: whether an ambiguous send is retried is the notifications'
+  // policy (notification_service.h), whatever else the peer's policy says.
+  const notifications::NotificationConfig& nc = config.notifications;
+  auto [wa, wa_added] = dc.peers.try_emplace(nc.peer, notifications::whatsapp_peer_policy(nc));
+  wa->second.retry_ambiguous = nc.ambiguous == notifications::AmbiguousSendPolicy::kResend;
+  wa->second.idempotency_header.clear();
+
+  auto trigger = std::make_unique<notifications::ObservedStore>(ports.store, ports.clock);
+  ports.store = trigger.get();
+  auto impl = std::make_unique<Impl>(std::move(config), ports, std::move(trigger), std::move(dc));
   const IntegrationConfig& c = impl->config;
   bookings::BookingServiceConfig bc;
   bc.units = c.units;
@@ -122,11 +171,28 @@ Status Integration::create(IntegrationConfig config, Ports ports,
                                                               impl->bookings.get());
   impl->bookings->attach(impl->payments.get());
   impl->payments->register_handlers();
-  impl->router = std::make_unique<EventRouter>(impl->payments.get());
+  impl->notifications = std::make_unique<notifications::NotificationService>(
+      c.notifications, ports, &impl->dispatcher);
+  impl->notifications->register_handlers();
+  impl->trigger->set_observer(impl->notifications.get());
+  impl->router = std::make_unique<EventRouter>(impl->payments.get(), impl->notifications.get());
   if (Status s =
           webhook::WebhookIntake::create(c.webhooks, ports, impl->router.get(), &impl->intake);
       !s.is_ok()) {
     return s;
+  }
+  if (!c.sync.channels.empty()) {
+    const TimerId t = c.sync.timer_id;
+    if (t == outbox_timer || t == c.hold_timer_id || t == c.reconcile_timer_id ||
+        t == c.notifications.timer_id) {
+      return Status::invalid_argument("timer ids must be distinct");
+    }
+    sync::SyncConfig sc = c.sync;
+    if (sc.units.empty()) {
+      for (const bookings::Unit& u : c.units) sc.units.push_back(u.id);
+    }
+    impl->channel_sink = std::make_unique<ChannelSink>(impl->bookings.get());
+    impl->sync = std::make_unique<sync::SyncEngine>(std::move(sc), ports, impl->channel_sink.get());
   }
   out->reset(new Integration(std::move(impl)));
   return Status::ok();
@@ -139,10 +205,16 @@ Status Integration::recover(TimeUs now_us) {
   Impl& m = *impl_;
   if (Status s = m.bookings->recover(now_us); !s.is_ok()) return s;
   m.payments->take_enqueued();
+  m.notifications->recover(now_us);
   if (Status s = m.dispatcher.recover(now_us); !s.is_ok()) {
     // A damaged outbox row is left for a human (logged); the rest of the outbox runs.
     m.ports.log->write(now_us, LogLevel::kError, "integration.outbox_recovery",
                        {{"error", s.to_string()}});
+  }
+  if (m.sync) {
+    if (Status s = m.sync->recover(now_us); !s.is_ok()) return s;
+    // A crash between a channel stay's commit and its conflict's resolution left the conflict.
+    if (Status s = m.bookings->resolve_conflicts(now_us); !s.is_ok()) return s;
   }
   m.ports.timers->arm(m.config.reconcile_timer_id, now_us + m.config.reconcile_interval_us);
   m.ports.log->write(now_us, LogLevel::kInfo, "integration.recovered",
@@ -161,6 +233,8 @@ HttpResponse Integration::handle(const HttpRequest& request, TimeUs now_us) {
                                        : text_response(405, "method not allowed");
   } else if (path.starts_with("/webhooks/")) {
     response = m.intake->handle(request, now_us);
+  } else if (path.starts_with("/ical/")) {
+    response = sync::export_response(m.bookings->ledger(), request, now_us);
   } else if (path == "/api/bookings" || path.starts_with("/api/bookings/")) {
     response = m.bookings->handle(request, now_us);
   } else {
@@ -178,6 +252,10 @@ void Integration::on_timer(TimerId id, TimeUs now_us) {
     m.bookings->on_hold_timer(now_us);
   } else if (id == m.config.reconcile_timer_id) {
     m.reconcile(now_us);
+  } else if (id == m.config.notifications.timer_id) {
+    m.notifications->on_timer(now_us);
+  } else if (m.sync && id == m.config.sync.timer_id) {
+    m.sync->on_timer(now_us);
   } else {
     m.ports.log->write(now_us, LogLevel::kWarn, "integration.unknown_timer",
                        {{"timer", std::to_string(id)}});
@@ -187,13 +265,19 @@ void Integration::on_timer(TimerId id, TimeUs now_us) {
 }
 
 void Integration::on_http_result(RequestId id, HttpResult result, TimeUs now_us) {
-  // Only the outbox sends requests, so every result is the dispatcher's (it ignores ids of a
-  // previous incarnation).
-  impl_->dispatcher.on_http_result(id, std::move(result), now_us);
+  // The sync engine's feed polls carry its id range; everything else is the outbox's (both
+  // ignore ids of a previous incarnation).
+  if (impl_->sync && impl_->sync->owns_request(id)) {
+    impl_->sync->on_http_result(id, std::move(result), now_us);
+  } else {
+    impl_->dispatcher.on_http_result(id, std::move(result), now_us);
+  }
   impl_->settle(now_us);
 }
 
 const bookings::Ledger& Integration::ledger() const { return impl_->bookings->ledger(); }
+
+const sync::SyncEngine* Integration::channel_sync() const { return impl_->sync.get(); }
 
 Status Integration::payments(std::vector<payments::Payment>* out) const {
   return impl_->payments->list(out);

@@ -35,10 +35,12 @@
 #include "src/core/bookings/conflict_resolver.h"
 #include "src/core/bookings/ledger.h"
 #include "src/core/http.h"
+#include "src/core/notifications/notification_service.h"
 #include "src/core/payments/payment.h"
 #include "src/core/ports.h"
 #include "src/core/resilience/dispatcher.h"
 #include "src/core/status.h"
+#include "src/core/sync/sync_engine.h"
 #include "src/core/webhook/intake.h"
 
 namespace intsim::core::app {
@@ -47,6 +49,9 @@ struct IntegrationConfig {
   std::vector<bookings::Unit> units;
   webhook::WebhookIntakeConfig webhooks;
   resilience::DispatcherConfig dispatcher;  // per-peer policies ("stripe", ...)
+  // Guest notifications over WhatsApp (off unless enabled); the "whatsapp" peer policy defaults
+  // to notifications::whatsapp_peer_policy, and its retry_ambiguous always follows the policy.
+  notifications::NotificationConfig notifications;
   std::string stripe_secret_key = "sk_test_intsim";
   // Price of one night of any unit, in the currency's smallest unit (core/payments/currency).
   std::map<std::string, std::int64_t, std::less<>> nightly_rate_minor = {
@@ -58,6 +63,9 @@ struct IntegrationConfig {
   // Stripe's search index lags: a search that decides whether to create a PaymentIntent again
   // waits this long after the create job died.
   TimeUs search_settle_us = 5 * kUsPerMin;
+  // OTA channel sync (sync/sync_engine.h): with no channels nothing is polled. Empty units mean
+  // every unit; its timer id is one of the distinct ones below.
+  sync::SyncConfig sync;
   // Timer ids of the components (the dispatcher's is dispatcher.timer_id); all distinct.
   TimerId hold_timer_id = 0x686f6c64;         // "hold"
   TimerId reconcile_timer_id = 0x7265636f6e;  // "recon"
@@ -78,6 +86,8 @@ class Integration final : public TimerSink, public HttpResultSink {
   void on_http_result(RequestId id, HttpResult result, TimeUs now_us) override;
 
   const bookings::Ledger& ledger() const;
+  // The channel sync engine; null when no channel is configured.
+  const sync::SyncEngine* channel_sync() const;
 
   // Read-only views for oracles, tests and operators (they read the store).
   // The payment of every booking that has one, by booking id.

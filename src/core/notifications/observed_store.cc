@@ -1,0 +1,12 @@
+#include "src/core/notifications/observed_store.h"
+
+namespace intsim::core::notifications {
+
+Status ObservedStore::commit(const WriteBatch& batch) {
+  if (!observer_ || batch.empty()) return inner_->commit(batch);
+  WriteBatch out = batch;
+  observer_->on_commit(batch, out, clock_->now_us());
+  return inner_->commit(out);
+}
+
+}  // namespace intsim::core::notifications
