@@ -14,7 +14,7 @@ std::span<const Command> commands() {
       Command{"shrink", "shrink <scenario> --seed S", "reduce a failing run to a minimal scenario",
               nullptr},
       Command{"report", "report RESULTS.json -o DIR", "render a reliability report", nullptr},
-      Command{"serve", "serve --config FILE", "run the integration core for real", nullptr},
+      Command{"serve", "serve --config FILE", "run the integration core for real", &cmd_serve},
       Command{"ical", "ical lint FEED.ics",
               "print the events of an iCal feed as JSON, with every problem and its line",
               &cmd_ical},

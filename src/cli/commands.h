@@ -19,6 +19,7 @@ struct Command {
 std::span<const Command> commands();
 
 int cmd_ical(int argc, char** argv);
+int cmd_serve(int argc, char** argv);
 int cmd_smoke(int argc, char** argv);
 int cmd_webhook(int argc, char** argv);
 
