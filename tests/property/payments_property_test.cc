@@ -1,9 +1,9 @@
 // No double charge, whatever happens: a RapidCheck stateful test that drives the core's
 // Integration against the Stripe model in-process, with the faults this layer must survive
 // (DESIGN.md section 3): responses lost after Stripe did the work (ambiguous commits), requests
-// refused, crashes of the core with requests on the wire, webhooks reordered and redelivered,
-// guests retrying with the same Idempotency-Key, cancellations, and outages longer than the
-// 24 h Stripe keeps idempotency keys.
+// refused, requests that linger on the wire and reach Stripe after the core gave up, crashes of the
+// core with requests on the wire, webhooks reordered and redelivered, guests retrying with the same
+// Idempotency-Key, cancellations, and outages longer than the 24 h Stripe keeps idempotency keys.
 //
 // After every command: per booking at most one succeeded PaymentIntent in Stripe's ledger,
 // captured - refunded never above what the booking was priced at, and the core's payment status
@@ -47,6 +47,7 @@ using core::TimerId;
 using core::TimeUs;
 
 constexpr std::string_view kWebhookSecret = "whsec_property";
+constexpr TimeUs kStragglerMaxUs = 2 * kUsPerHour;
 constexpr core::bookings::Night kMarchFirst = 20'513;  // 2026-03-01 in days since the epoch
 const std::vector<std::string> kPaymentMethods = {
     "pm_card_visa",
@@ -86,8 +87,17 @@ struct BookingRequest {
 // The world: the core (recreated on every crash, on one store), Stripe, and the wire between.
 class World final : public core::HttpClient, public core::Timers {
  public:
-  explicit World(std::uint64_t seed)
+  // impatient: Stripe jobs give up after 10 attempts (a few minutes), as the simulation
+  // harness configures them, so creates die young and are made again; otherwise the
+  // integration's default lets them retry until their key ages.
+  World(std::uint64_t seed, bool impatient)
       : random_(seed), stripe_(stripe_config(), sim::Rng(seed, "stripe")) {
+    if (impatient) {
+      core::resilience::PeerPolicy stripe;
+      stripe.idempotency_header = "Idempotency-Key";
+      stripe.key_prune_age_us = 24 * kUsPerHour;
+      config_.dispatcher.peers["stripe"] = stripe;
+    }
     config_.units = {{"u1", "std"}, {"u2", "std"}};
     config_.resolver = {core::bookings::WinnerRule::kChannelWins, /*relocate=*/true};
     config_.webhooks.stripe_secrets = {std::string(kWebhookSecret)};
@@ -156,7 +166,11 @@ class World final : public core::HttpClient, public core::Timers {
     app_->handle({"POST", "/api/bookings/" + it->first + "/cancel", {}, ""}, now());
   }
 
-  enum class Serve { kAnswer, kLoseAnswer, kRefuse };
+  // kDelay: the request lingers on the wire (the core times out) and reaches Stripe later: when a
+  // Straggler command says so, and at the latest kStragglerMaxUs after it was sent (no network
+  // keeps a request for a day; one that did could outlive Stripe's 24 h key and nothing a client
+  // does could stop the second charge).
+  enum class Serve { kAnswer, kLoseAnswer, kRefuse, kDelay };
   // Stripe takes one request off the wire (the core's, in any order).
   void serve(std::size_t pick, Serve how) {
     if (flights_.empty()) return;
@@ -167,12 +181,26 @@ class World final : public core::HttpClient, public core::Timers {
       app_->on_http_result(f.id, HttpResult::failed(HttpError::kConnectionFailed), now());
       return;
     }
+    if (how == Serve::kDelay) {
+      stragglers_.push_back({f.request, now() + kStragglerMaxUs});
+      app_->on_http_result(f.id, HttpResult::failed(HttpError::kTimeout), now());
+      return;
+    }
     const models::stripe::ApiResult result = stripe_.call(f.request, now());
     take_events();
     app_->on_http_result(f.id,
                          how == Serve::kAnswer ? HttpResult::of(result.response)
                                                : HttpResult::failed(HttpError::kTimeout),
                          now());
+  }
+
+  // A request that lingered on the wire reaches Stripe; nobody hears the answer.
+  void straggler_arrives(std::size_t pick) {
+    if (outage_ || stragglers_.empty()) return;
+    const std::size_t i = pick % stragglers_.size();
+    stripe_.call(stragglers_[i].request, now());
+    stragglers_.erase(stragglers_.begin() + static_cast<long>(i));
+    take_events();
   }
 
   // Stripe delivers one pending event (any of them: order is not guaranteed).
@@ -241,6 +269,7 @@ class World final : public core::HttpClient, public core::Timers {
     }
     const auto& ledger = stripe_.ledger();
     for (const std::string& booking : ledger.booking_ids()) {
+      if (ledger.succeeded_count(booking) > 1) dump("double charge of " + booking);
       RC_ASSERT(ledger.succeeded_count(booking) <= 1);
       const auto due = due_.find(booking);
       RC_ASSERT(due != due_.end());  // Stripe only knows bookings the core priced
@@ -294,6 +323,22 @@ class World final : public core::HttpClient, public core::Timers {
   }
 
   std::size_t bookings() const { return due_.size(); }
+
+  // PAYMENTS_DEBUG=1: what a human needs to read a shrunk counterexample.
+  void dump(const std::string& why) const {
+    if (!std::getenv("PAYMENTS_DEBUG")) return;
+    std::fprintf(stderr, "---- %s at %lld\n", why.c_str(), static_cast<long long>(now()));
+    for (const auto& [id, r] : stripe_.ledger().payments()) {
+      std::fprintf(stderr, "stripe %s booking=%s key=%s status=%s created=%lld\n", id.c_str(),
+                   r.booking_id.c_str(), r.idempotency_key.c_str(), r.status.c_str(),
+                   static_cast<long long>(r.created_us));
+    }
+    for (const auto& [t, rows] : store_.tables()) {
+      if (t != "payments" && t != "outbox" && t != "dlq") continue;
+      for (const auto& [k, v] : rows)
+        std::fprintf(stderr, "%s %s %s\n", t.c_str(), k.c_str(), v.c_str());
+    }
+  }
   std::size_t dead_letters(core::resilience::DeadReason reason) const {
     std::vector<core::resilience::DlqEntry> dlq;
     RC_ASSERT(app_->dlq_entries(&dlq).is_ok());
@@ -351,6 +396,7 @@ class World final : public core::HttpClient, public core::Timers {
       TimeUs next = until_us + 1;
       for (const auto& [id, at] : timers_) next = std::min(next, at);
       for (const Flight& f : flights_) next = std::min(next, f.deadline_us);
+      for (const Straggler& s : stragglers_) next = std::min(next, s.arrives_by_us);
       next = std::min(next, stripe_.next_wakeup_us());
       if (next > until_us) break;
       clock_.now = std::max(clock_.now, next);
@@ -361,6 +407,16 @@ class World final : public core::HttpClient, public core::Timers {
           const RequestId id = flights_[j].id;
           flights_.erase(flights_.begin() + static_cast<long>(j));
           app_->on_http_result(id, HttpResult::failed(HttpError::kTimeout), now());
+        } else {
+          ++j;
+        }
+      }
+      for (std::size_t j = 0; j < stragglers_.size();) {
+        if (stragglers_[j].arrives_by_us <= now()) {
+          if (!outage_)
+            straggler_arrives(j);  // during an outage the network loses it
+          else
+            stragglers_.erase(stragglers_.begin() + static_cast<long>(j));
         } else {
           ++j;
         }
@@ -385,6 +441,7 @@ class World final : public core::HttpClient, public core::Timers {
 
   void heal_step() {
     if (!healed_) return;
+    while (!stragglers_.empty()) straggler_arrives(0);
     for (int i = 0; i < 1'000 && (!flights_.empty() || !pending_events_.empty()); ++i) {
       while (!flights_.empty()) serve(0, Serve::kAnswer);
       while (!pending_events_.empty()) deliver(0);
@@ -402,6 +459,11 @@ class World final : public core::HttpClient, public core::Timers {
   models::stripe::StripeModel stripe_;
   std::map<TimerId, TimeUs> timers_;
   std::vector<Flight> flights_;
+  struct Straggler {
+    HttpRequest request;
+    TimeUs arrives_by_us;
+  };
+  std::vector<Straggler> stragglers_;
   std::vector<models::stripe::Event> pending_events_;
   std::vector<models::stripe::Event> delivered_events_;
   std::vector<BookingRequest> requests_;
@@ -446,8 +508,9 @@ struct RetryBooking final : Command {
 
 struct ServeRequest final : Command {
   std::size_t pick = *rc::gen::inRange<std::size_t>(0, 64);
-  World::Serve how = *rc::gen::element(World::Serve::kAnswer, World::Serve::kAnswer,
-                                       World::Serve::kLoseAnswer, World::Serve::kRefuse);
+  World::Serve how =
+      *rc::gen::element(World::Serve::kAnswer, World::Serve::kAnswer, World::Serve::kLoseAnswer,
+                        World::Serve::kRefuse, World::Serve::kDelay);
   void run(const Model&, World& w) const override {
     w.serve(pick, how);
     w.check_safety();
@@ -456,9 +519,19 @@ struct ServeRequest final : Command {
     os << "Serve(" << pick << ", "
        << (how == World::Serve::kAnswer       ? "answer"
            : how == World::Serve::kLoseAnswer ? "lose answer"
-                                              : "refuse")
+           : how == World::Serve::kRefuse     ? "refuse"
+                                              : "delay")
        << ")";
   }
+};
+
+struct Straggler final : Command {
+  std::size_t pick = *rc::gen::inRange<std::size_t>(0, 64);
+  void run(const Model&, World& w) const override {
+    w.straggler_arrives(pick);
+    w.check_safety();
+  }
+  void show(std::ostream& os) const override { os << "Straggler(" << pick << ")"; }
 };
 
 struct DeliverEvent final : Command {
@@ -534,25 +607,28 @@ struct LongOutage final : Command {
 
 void run_property(bool with_long_outages) {
   const auto seed = *rc::gen::arbitrary<std::uint64_t>();
-  World world(seed);
+  World world(seed, /*impatient=*/!with_long_outages);
   if (with_long_outages) {
     rc::state::check(
         Model{}, world,
         rc::state::gen::execOneOfWithArgs<Book, Book, RetryBooking, ServeRequest, ServeRequest,
                                           ServeRequest, DeliverEvent, DeliverEvent, RedeliverEvent,
-                                          Advance, Crash, Cancel, ChannelStay, LongOutage>());
+                                          Advance, Crash, Cancel, ChannelStay, Straggler,
+                                          LongOutage>());
   } else {
     rc::state::check(
         Model{}, world,
         rc::state::gen::execOneOfWithArgs<Book, Book, RetryBooking, ServeRequest, ServeRequest,
                                           ServeRequest, DeliverEvent, DeliverEvent, RedeliverEvent,
-                                          Advance, Crash, Cancel, ChannelStay>());
+                                          Advance, Crash, Cancel, ChannelStay, Straggler>());
   }
   world.converge();
   world.check_safety();
   world.check_converged();
   RC_CLASSIFY(world.dead_letters(core::resilience::DeadReason::kKeyPastPruneAge) > 0,
               "a create reconciled after its key aged");
+  RC_CLASSIFY(world.dead_letters(core::resilience::DeadReason::kAttemptsExhausted) > 0,
+              "a job gave up young");
   RC_TAG(world.bookings() > 0 ? "booked" : "no booking");
 }
 

@@ -89,6 +89,7 @@ std::string encode_payment(const Payment& p) {
   j["dispute_status"] = p.dispute_status;
   j["create_job_id"] = p.create_job_id;
   j["idempotency_key"] = p.idempotency_key;
+  j["key_created_at_us"] = p.key_created_at_us;
   j["create_dead"] = p.create_dead;
   j["create_refused"] = p.create_refused;
   j["reconcile_job_id"] = p.reconcile_job_id;
@@ -123,6 +124,7 @@ Status decode_payment(std::string_view row, Payment* out) {
     p.dispute_status = j.at("dispute_status").get<std::string>();
     p.create_job_id = j.at("create_job_id").get<std::string>();
     p.idempotency_key = j.at("idempotency_key").get<std::string>();
+    p.key_created_at_us = j.at("key_created_at_us").get<TimeUs>();
     p.create_dead = j.at("create_dead").get<bool>();
     p.create_refused = j.at("create_refused").get<bool>();
     p.reconcile_job_id = j.at("reconcile_job_id").get<std::string>();

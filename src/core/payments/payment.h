@@ -85,6 +85,8 @@ struct Payment {
   // job ended in the DLQ, so no PaymentIntent may be created before a search says none exists.
   std::string create_job_id;
   std::string idempotency_key;
+  TimeUs key_created_at_us =
+      0;  // the key's age (Stripe prunes keys once 24 h old) counts from here
   bool create_dead = false;
   bool create_refused = false;    // it died because Stripe refused it (4xx): never create again
   std::string reconcile_job_id;   // a search or retrieve in the outbox ("" when none)

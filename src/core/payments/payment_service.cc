@@ -7,6 +7,7 @@
 #include "src/core/assert.h"
 #include "src/core/payments/currency.h"
 #include "src/core/payments/form_codec.h"
+#include "src/core/resilience/idempotency.h"
 
 namespace intsim::core::payments {
 namespace {
@@ -155,20 +156,25 @@ std::string PaymentService::enqueue(WriteBatch& batch, Job job, TimeUs now_us) {
   return id;
 }
 
-void PaymentService::enqueue_create(Payment& p, WriteBatch& batch, TimeUs now_us) {
+void PaymentService::enqueue_create(Payment& p, WriteBatch& batch, TimeUs now_us, bool reuse_key) {
   const std::string body = form_encode({{"amount", std::to_string(p.amount)},
                                         {"currency", p.currency},
                                         {"payment_method", p.payment_method},
                                         {"confirm", "true"},
                                         {"metadata[booking_id]", p.booking_id}});
   Job job = stripe_job(kCreateKind, "POST", "/v1/payment_intents", body);
-  job.recipient = "";
+  if (reuse_key) {
+    INTSIM_ASSERT(!p.idempotency_key.empty());
+    job.idempotency_key = p.idempotency_key;
+    job.idempotency_key_created_at_us = p.key_created_at_us;
+  }
   WriteBatch mine;
   p.create_job_id = dispatcher_->enqueue(mine, std::move(job), now_us);
   Job stored;
   INTSIM_ASSERT(mine.ops().size() == 1);
   INTSIM_ASSERT(resilience::job_from_json(*mine.ops()[0].value, &stored).is_ok());
   p.idempotency_key = stored.idempotency_key;
+  p.key_created_at_us = stored.idempotency_key_created_at_us;
   p.create_dead = false;
   p.create_refused = false;
   for (const WriteBatch::Op& op : mine.ops()) {
@@ -218,7 +224,7 @@ Status PaymentService::checkout(const CheckoutRequest& r, WriteBatch& batch, Tim
   p.currency = r.currency;
   p.payment_method = r.payment_method;
   p.created_at_us = now_us;
-  enqueue_create(p, batch, now_us);
+  enqueue_create(p, batch, now_us, /*reuse_key=*/false);
   save(p, batch, now_us);
   return Status::ok();
 }
@@ -437,8 +443,15 @@ void PaymentService::on_refund_result(Payment& p, const HttpResponse& response, 
 
 void PaymentService::on_search_result(Payment& p, const nlohmann::json& body, WriteBatch& batch,
                                       TimeUs now_us) {
+  if (!body.is_object() || !body.contains("data") || !body["data"].is_array()) {
+    // Not a search result (a garbled body): it proves nothing, least of all that no
+    // PaymentIntent exists. The next reconciliation pass searches again.
+    ports_.log->write(now_us, LogLevel::kWarn, "payments.search_unreadable",
+                      {{"booking", p.booking_id}});
+    return;
+  }
   std::vector<nlohmann::json> found;
-  if (body.is_object() && body.contains("data") && body["data"].is_array()) {
+  {
     for (const nlohmann::json& pi : body["data"]) {
       if (pi.is_object() && pi.contains("metadata") &&
           str(pi["metadata"], "booking_id") == p.booking_id) {
@@ -480,7 +493,9 @@ void PaymentService::on_search_result(Payment& p, const nlohmann::json& body, Wr
   if (!p.create_refused && hooks_->is_held(p.booking_id, now_us) &&
       p.creates < config_.creates_max) {
     ++p.creates;
-    enqueue_create(p, batch, now_us);  // a NEW key: the old one may have been pruned
+    const bool key_aged =
+        resilience::key_past_prune_age(p.key_created_at_us, now_us, config_.key_prune_age_us);
+    enqueue_create(p, batch, now_us, /*reuse_key=*/!key_aged);
     return;
   }
   p.create_dead = false;

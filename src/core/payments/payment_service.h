@@ -13,7 +13,9 @@
 // - A create job that ends in the DLQ (above all when its key aged past Stripe's 24 h, after a
 //   long outage) must never be retried blindly: a search by booking id runs first (after
 //   search_settle_us, since Stripe's search index lags), adopting a PaymentIntent it finds and
-//   creating one with a NEW key only when none exists and the booking still holds its nights.
+//   creating one only when none exists and the booking still holds its nights: under the SAME
+//   key while Stripe still keeps it (an attempt delayed on the wire may yet arrive, and the key
+//   makes it and the new one a single PaymentIntent), under a NEW key once it aged past 24 h.
 // - reconcile() (on a timer) looks at payments pending longer than payment_stuck_after_us and
 //   reads them from Stripe; it also re-queues refunds whose jobs died for transient reasons.
 // - Webhooks handled (apply): payment_intent.*, charge.refunded, refund.*, charge.dispute.*
@@ -71,7 +73,11 @@ struct PaymentServiceConfig {
   // Stripe's search is eventually consistent ("typically within a minute"): a search that
   // decides whether to create again waits this long after the last create attempt.
   TimeUs search_settle_us = 5 * kUsPerMin;
-  int creates_max = 3;  // create jobs per booking, each with its own key
+  int creates_max = 3;  // create jobs per booking
+  // How long Stripe keeps idempotency keys: a create made again reuses the key while it is
+  // younger (so a stale attempt still on the wire cannot make a second PaymentIntent) and takes
+  // a new one only after.
+  TimeUs key_prune_age_us = 24 * kUsPerHour;
 };
 
 struct CheckoutRequest {
@@ -126,7 +132,8 @@ class PaymentService final : public resilience::JobHandler, public webhook::Even
   std::string enqueue(WriteBatch& batch, resilience::Job job, TimeUs now_us);
   resilience::Job stripe_job(std::string_view kind, std::string method, std::string target,
                              std::string body) const;
-  void enqueue_create(Payment& p, WriteBatch& batch, TimeUs now_us);
+  // reuse_key: send under the payment's existing key (and its age) instead of a new one.
+  void enqueue_create(Payment& p, WriteBatch& batch, TimeUs now_us, bool reuse_key);
   void enqueue_refund(Payment& p, WriteBatch& batch, TimeUs now_us);
   void enqueue_search(Payment& p, WriteBatch& batch, TimeUs now_us, TimeUs at_us);
   void enqueue_retrieve(Payment& p, WriteBatch& batch, TimeUs now_us);

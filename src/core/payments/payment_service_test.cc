@@ -40,9 +40,11 @@ struct FakeHooks final : BookingHooks {
 
 class PaymentServiceTest : public ::testing::Test {
  protected:
-  PaymentServiceTest() {
+  PaymentServiceTest() { build(1'000); }
+
+  void build(int attempts_max) {
     resilience::PeerPolicy stripe;
-    stripe.backoff = {resilience::Jitter::kFull, 100, 3'600'000, 1'000, 72 * 3'600'000LL};
+    stripe.backoff = {resilience::Jitter::kFull, 100, 3'600'000, attempts_max, 72 * 3'600'000LL};
     stripe.timeout_ms = 2'000;
     stripe.breaker = {1'000'000, 30'000, 1};  // never opens: these tests are about payments
     stripe.idempotency_header = "Idempotency-Key";
@@ -289,6 +291,40 @@ TEST_F(PaymentServiceTest, KeyPastPruneAgeCreatesWithANewKeyOnlyWhenNoneExistsAn
   EXPECT_NE(key_of(search + 1), first_key);
   EXPECT_EQ(row().creates, 2);
   EXPECT_EQ(row().idempotency_key, key_of(search + 1));
+}
+
+TEST_F(PaymentServiceTest, ACreateThatDiedYoungIsMadeAgainUnderItsOwnKey) {
+  build(/*attempts_max=*/2);
+  checkout();
+  const std::string first_key = key_of(0);
+  answer(0, HttpResult::failed(HttpError::kTimeout));
+  advance_to(now + kUsPerHour);
+  answer(1, HttpResult::failed(HttpError::kTimeout));
+  ASSERT_EQ(dlq().size(), 1u);
+  EXPECT_EQ(dlq()[0].reason, resilience::DeadReason::kAttemptsExhausted);
+  advance_to(now + 6 * kUsPerMin);
+  const std::size_t search = fp.http.sent.size() - 1;
+  EXPECT_EQ(sent(search).method, "GET");
+  answer(search,
+         json_result(200, {{"object", "search_result"}, {"data", nlohmann::json::array()}}));
+  ASSERT_EQ(fp.http.sent.size(), search + 2);
+  // A timed-out attempt may still reach Stripe: under the same key it cannot charge twice.
+  EXPECT_EQ(key_of(search + 1), first_key);
+}
+
+TEST_F(PaymentServiceTest, AnUnreadableSearchAnswerCreatesNothing) {
+  checkout();
+  outage_until_dead();
+  advance_to(now + 6 * kUsPerMin);
+  const std::size_t search = fp.http.sent.size() - 1;
+  answer(search, HttpResult::of(HttpResponse{200, {}, "{\"obj"}));
+  EXPECT_EQ(fp.http.sent.size(), search + 1);
+  EXPECT_TRUE(row().create_dead);
+  EXPECT_EQ(row().status, PayStatus::kPending);
+  WriteBatch batch;
+  ASSERT_TRUE(service->reconcile(batch, now).is_ok());
+  commit(batch);
+  EXPECT_EQ(sent(search + 1).method, "GET");  // the next pass searches again
 }
 
 TEST_F(PaymentServiceTest, AnEmptySearchForABookingNoLongerHeldAbandonsThePayment) {

@@ -22,6 +22,7 @@ TEST(PaymentRow, RoundTripsEveryField) {
   p.dispute_status = "under_review";
   p.create_job_id = "job_1";
   p.idempotency_key = "ik_1";
+  p.key_created_at_us = 4;
   p.create_dead = true;
   p.create_refused = true;
   p.reconcile_job_id = "job_2";
