@@ -31,6 +31,7 @@ void OtaNode::start() {
 
 void OtaNode::stop_arrivals() {
   arrivals_ = false;
+  model_.heal_feed();
   ports_.timers.disarm(kArrival);
   ports_.timers.disarm(kCancellation);
 }

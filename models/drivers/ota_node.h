@@ -30,7 +30,7 @@ class OtaNode final : public sim::HttpEndpoint,
 
   // Starts guest arrivals and imports (imports of the units spread over one interval).
   void start();
-  // The liveness phase: no new guests and no new cancellations; imports go on.
+  // The liveness phase: no new guests, no new cancellations, no feed faults; imports go on.
   void stop_arrivals();
   // Imports waiting for their result.
   std::size_t imports_in_flight() const { return in_flight_.size(); }

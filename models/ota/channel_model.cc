@@ -228,6 +228,14 @@ core::HttpResponse ChannelModel::serve(const core::HttpRequest& request, core::T
   return {200, {{"Content-Type", "text/calendar; charset=utf-8"}}, std::move(body)};
 }
 
+void ChannelModel::heal_feed() {
+  config_.error_probability = 0;
+  config_.empty_probability = 0;
+  config_.stale_probability = 0;
+  config_.truncate_probability = 0;
+  config_.uid_churn_probability = 0;
+}
+
 core::HttpRequest ChannelModel::import_request(std::string_view unit) const {
   return {"GET", fmt::format("/ical/{}.ics", unit), {{"User-Agent", std::string(name())}}, ""};
 }

@@ -124,6 +124,9 @@ class ChannelModel {
   bool believes_free(std::string_view unit, Night first, Night end) const;
   const ChannelStats& stats() const { return stats_; }
 
+  // The liveness phase: the feed serves fresh, complete calendars from now on.
+  void heal_feed();
+
   // Test hook: sell exactly this stay (no belief check); returns it.
   const SoldStay& sell(std::string unit, Night first, Night end, core::TimeUs now_us);
 

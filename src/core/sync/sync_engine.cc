@@ -126,9 +126,7 @@ void SyncEngine::send_fetch(FeedState& feed, TimeUs now_us) {
   ports_.http->send(id, ch.peer, std::move(req), now_us + config_.request_timeout_us);
 }
 
-bool SyncEngine::owns_request(RequestId id) const {
-  return (id & config_.base_request_id) == config_.base_request_id;
-}
+bool SyncEngine::owns_request(RequestId id) const { return in_flight_.count(id) > 0; }
 
 void SyncEngine::on_http_result(RequestId id, HttpResult result, TimeUs now_us) {
   const auto it = in_flight_.find(id);

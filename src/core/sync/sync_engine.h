@@ -18,7 +18,9 @@
 // snapshot (table "ota_feeds", key "<channel>/<unit>": ETag, hash, stays), written after the
 // ledger changes it implies, so a crash in between replays an idempotent diff.
 //
-// Request ids: base_request_id | n, so the owner can route results (owns_request()).
+// Request ids: base_request_id | n. The owner routes a result here when owns_request(id), which
+// asks the engine's own table of requests in flight: other components (the outbox) draw their
+// ids at random, so no id range is reserved for anyone.
 #pragma once
 
 #include <cstdint>
@@ -102,6 +104,7 @@ class SyncEngine {
   // Loads the snapshots and schedules every feed (first polls spread over one interval).
   Status recover(TimeUs now_us);
   void on_timer(TimeUs now_us);
+  // True while `id` is one of this engine's requests waiting for its result.
   bool owns_request(RequestId id) const;
   void on_http_result(RequestId id, HttpResult result, TimeUs now_us);
 

@@ -201,8 +201,12 @@ TEST(SyncEngine, SnapshotSurvivesARestart) {
 
 TEST(SyncEngine, ResultsOfUnknownRequestsAreIgnored) {
   Harness h;
-  EXPECT_TRUE(h.engine->owns_request(h.config.base_request_id | 7));
-  EXPECT_FALSE(h.engine->owns_request(7));
+  const auto& s = h.poll();
+  EXPECT_TRUE(h.engine->owns_request(s.id));
+  EXPECT_FALSE(h.engine->owns_request(s.id + 1));
+  EXPECT_FALSE(h.engine->owns_request(h.config.base_request_id | 99));
+  h.answer(s, HttpResult::of({200, {}, airbnb({})}));
+  EXPECT_FALSE(h.engine->owns_request(s.id));  // answered: no longer ours to route
   h.engine->on_http_result(h.config.base_request_id | 99, HttpResult::of({200, {}, ""}), 0);
   EXPECT_EQ(h.engine->stats().failed, 0u);
 }
