@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -40,7 +41,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         accept_retry(io) {}
 
   void do_accept();
-  core::HttpResponse respond(const core::HttpRequest& request);
+  void respond(const core::HttpRequest& request, const Responder& answer);
 
   net::io_context& io;
   Router router;
@@ -66,7 +67,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   // Called by HttpServer::stop(): an idle connection closes now, a busy one after its answer.
   void on_server_stop() {
-    const bool idle = !writing_ && buffer_.size() == 0 && (!parser_ || !parser_->got_some());
+    const bool idle =
+        !writing_ && !waiting_ && buffer_.size() == 0 && (!parser_ || !parser_->got_some());
     if (idle) close();
   }
 
@@ -107,8 +109,20 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     request.body = std::move(message.body());
     ++server_->stats.requests;
-    const bool keep_alive = message.keep_alive() && !server_->stopping;
-    write(server_->respond(request), message.version(), keep_alive);
+    // The responder holds the session: a connection lives until its request is answered. The
+    // sequence number makes a second call, or a call for an older request, a no-op.
+    waiting_ = true;
+    // While a handler has not answered, no I/O is pending on this connection; the guard keeps
+    // io_context::run() from returning (after stop()) before the answer is written.
+    waiting_work_.emplace(server_->io.get_executor());
+    const std::uint64_t seq = ++request_seq_;
+    server_->respond(request, [self = shared_from_this(), seq, version = message.version(),
+                               keep_alive = message.keep_alive()](core::HttpResponse out) {
+      if (!self->waiting_ || seq != self->request_seq_) return;
+      self->waiting_ = false;
+      self->waiting_work_.reset();
+      self->write(std::move(out), version, keep_alive && !self->server_->stopping);
+    });
   }
 
   void write(core::HttpResponse out, unsigned version, bool keep_alive) {
@@ -142,26 +156,30 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   bool writing_ = false;
+  bool waiting_ = false;  // for a handler's answer
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> waiting_work_;
+  std::uint64_t request_seq_ = 0;
   std::shared_ptr<HttpServer::Impl> server_;
   std::uint64_t id_;
 };
 
-core::HttpResponse HttpServer::Impl::respond(const core::HttpRequest& request) {
+void HttpServer::Impl::respond(const core::HttpRequest& request, const Responder& answer) {
   const std::string_view path = target_path(request.target);
-  if (request.method == "GET" && path == "/healthz") return text_response(200, "ok\n");
+  if (request.method == "GET" && path == "/healthz") return answer(text_response(200, "ok\n"));
   if (request.method == "GET" && path == "/metrics") {
     std::string text = format_server_metrics(stats);
     if (options.metrics_text) text += options.metrics_text();
     core::HttpResponse response = text_response(200, std::move(text));
     response.headers[0].value = "text/plain; version=0.0.4; charset=utf-8";
-    return response;
+    return answer(std::move(response));
   }
-  // The server is a boundary: a handler that throws costs one 500, not the process.
+  // The server is a boundary: a handler that throws costs one 500, not the process. (If it had
+  // already answered, the responder ignores the second answer.)
   try {
-    return router.dispatch(request);
+    router.dispatch(request, answer);
   } catch (const std::exception&) {
     ++stats.handler_errors;
-    return text_response(500, "internal error\n");
+    answer(text_response(500, "internal error\n"));
   }
 }
 

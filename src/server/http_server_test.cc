@@ -20,8 +20,19 @@ namespace http = testing::http;
 namespace net = testing::net;
 using testing::beast::error_code;
 
+// Answers handed over by the asynchronous routes, to be given when a test says so.
+std::vector<Responder>* g_pending = nullptr;
+
 Router test_router() {
   Router router;
+  router.add_async("POST", "/later", [](const core::HttpRequest& r, Responder respond) {
+    if (r.body == "twice") {
+      respond(text_response(200, "first"));
+      respond(text_response(200, "second"));  // ignored
+      return;
+    }
+    g_pending->push_back(std::move(respond));
+  });
   router.add("POST", "/echo", [](const core::HttpRequest& r) {
     core::HttpResponse out;
     out.status = 201;
@@ -71,8 +82,42 @@ class HttpServerTest : public ::testing::Test {
     p.get_future().get();
   }
 
+  // Gives the oldest pending asynchronous answer, on the io thread.
+  void answer_pending(std::string body) {
+    std::promise<bool> p;
+    net::post(io_, [&] {
+      if (pending_.empty()) return p.set_value(false);
+      Responder respond = std::move(pending_.front());
+      pending_.erase(pending_.begin());
+      respond(text_response(200, std::move(body)));
+      p.set_value(true);
+    });
+    auto answered = p.get_future();
+    // Bounded: if the io_context stopped running before the answer, this fails, not hangs.
+    ASSERT_EQ(answered.wait_for(std::chrono::seconds(3)), std::future_status::ready)
+        << "the io_context stopped before the answer could be given";
+    ASSERT_TRUE(answered.get()) << "no request is waiting for an answer";
+  }
+  std::size_t pending_count() {
+    std::promise<std::size_t> p;
+    net::post(io_, [&] { p.set_value(pending_.size()); });
+    return p.get_future().get();
+  }
+  void wait_for_pending(std::size_t n) {
+    for (int i = 0; i < 500 && pending_count() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_EQ(pending_count(), n);
+  }
+
   net::io_context io_;
   std::unique_ptr<HttpServer> server_;
+  // After io_: a held answer keeps its session, which must go before the io_context does.
+  std::vector<Responder> pending_;
+  struct PendingScope {
+    explicit PendingScope(std::vector<Responder>* p) { g_pending = p; }
+    ~PendingScope() { g_pending = nullptr; }
+  } pending_scope_{&pending_};
   std::uint16_t port_ = 0;
   std::thread thread_;
 };
@@ -237,6 +282,42 @@ TEST_F(HttpServerTest, StopFinishesTheRequestInFlightAndClosesIdleConnections) {
   testing::tcp::socket late(io);
   late.connect(testing::tcp::endpoint(net::ip::make_address("127.0.0.1"), port_), ec);
   EXPECT_EQ(ec, net::error::connection_refused);
+}
+
+TEST_F(HttpServerTest, AnAsynchronousHandlerAnswersLaterOnTheSameKeptAliveConnection) {
+  start();
+  BlockingConnection c(port_);
+  c.send_raw("POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none");
+  wait_for_pending(1);
+  answer_pending("answered later");
+  error_code ec;
+  auto r = c.read(ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(r.body(), "answered later");
+  EXPECT_TRUE(r.keep_alive());
+  // A handler that answers twice: the second answer must not leak into the next request.
+  r = c.roundtrip(make_request(http::verb::post, "/later", "twice"), ec);
+  ASSERT_FALSE(ec);
+  EXPECT_EQ(r.body(), "first");
+  r = c.roundtrip(make_request(http::verb::get, "/healthz"), ec);
+  ASSERT_FALSE(ec);
+  EXPECT_EQ(r.body(), "ok\n");
+}
+
+TEST_F(HttpServerTest, StopWaitsForAPendingAsynchronousAnswer) {
+  start();
+  BlockingConnection c(port_);
+  c.send_raw("POST /later HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none");
+  wait_for_pending(1);
+  stop_server();
+  answer_pending("committed");
+  error_code ec;
+  const auto r = c.read(ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(r.body(), "committed");
+  EXPECT_FALSE(r.keep_alive());
+  EXPECT_TRUE(c.closed_by_peer());
+  thread_.join();
 }
 
 }  // namespace

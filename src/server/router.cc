@@ -14,17 +14,36 @@ core::HttpResponse text_response(int status, std::string body) {
   return response;
 }
 
+namespace {
+
+AsyncHandler answer_at_once(Handler handler) {
+  INTSIM_ASSERT(handler != nullptr);
+  return [handler = std::move(handler)](const core::HttpRequest& request, Responder respond) {
+    respond(handler(request));
+  };
+}
+
+}  // namespace
+
 void Router::add(std::string method, std::string path, Handler handler) {
+  add_async(std::move(method), std::move(path), answer_at_once(std::move(handler)));
+}
+
+void Router::add_prefix(std::string method, std::string prefix, Handler handler) {
+  add_prefix_async(std::move(method), std::move(prefix), answer_at_once(std::move(handler)));
+}
+
+void Router::add_async(std::string method, std::string path, AsyncHandler handler) {
   INTSIM_ASSERT(handler != nullptr);
   routes_.push_back({std::move(method), std::move(path), false, std::move(handler)});
 }
 
-void Router::add_prefix(std::string method, std::string prefix, Handler handler) {
+void Router::add_prefix_async(std::string method, std::string prefix, AsyncHandler handler) {
   INTSIM_ASSERT(handler != nullptr);
   routes_.push_back({std::move(method), std::move(prefix), true, std::move(handler)});
 }
 
-core::HttpResponse Router::dispatch(const core::HttpRequest& request) const {
+void Router::dispatch(const core::HttpRequest& request, const Responder& respond) const {
   const std::string_view path = target_path(request.target);
   const Route* best = nullptr;
   std::string allow;
@@ -43,13 +62,13 @@ core::HttpResponse Router::dispatch(const core::HttpRequest& request) const {
                         (best->prefix && route.prefix && route.path.size() > best->path.size());
     if (better) best = &route;
   }
-  if (best != nullptr) return best->handler(request);
+  if (best != nullptr) return best->handler(request, respond);
   if (!allow.empty()) {
     core::HttpResponse response = text_response(405, "method not allowed\n");
     response.headers.push_back({"Allow", allow});
-    return response;
+    return respond(std::move(response));
   }
-  return text_response(404, "not found\n");
+  respond(text_response(404, "not found\n"));
 }
 
 }  // namespace intsim::server
