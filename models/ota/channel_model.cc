@@ -208,9 +208,7 @@ core::HttpResponse ChannelModel::serve(const core::HttpRequest& request, core::T
   }
   if (churn) {
     ++stats_.churns;
-    for (SoldStay& s : stays_) {
-      if (s.unit == unit && s.cancelled_at_us < 0) s.uids.push_back(new_uid());
-    }
+    reissue_uids(unit);
   }
   core::TimeUs as_of = now_us;
   if (stale) {
@@ -226,6 +224,23 @@ core::HttpResponse ChannelModel::serve(const core::HttpRequest& request, core::T
     }
   }
   return {200, {{"Content-Type", "text/calendar; charset=utf-8"}}, std::move(body)};
+}
+
+bool ChannelModel::cancel(std::string_view stay_id, core::TimeUs now_us) {
+  for (SoldStay& s : stays_) {
+    if (s.id == stay_id && s.cancelled_at_us < 0) {
+      s.cancelled_at_us = now_us;
+      ++stats_.cancelled;
+      return true;
+    }
+  }
+  return false;
+}
+
+void ChannelModel::reissue_uids(std::string_view unit) {
+  for (SoldStay& s : stays_) {
+    if (s.unit == unit && s.cancelled_at_us < 0) s.uids.push_back(new_uid());
+  }
 }
 
 void ChannelModel::heal_feed() {

@@ -124,6 +124,10 @@ class ChannelModel {
   bool believes_free(std::string_view unit, Night first, Night end) const;
   const ChannelStats& stats() const { return stats_; }
 
+  // A guest cancels the stay now (it vanishes from the export). False if not active.
+  bool cancel(std::string_view stay_id, core::TimeUs now_us);
+  // Every active stay on the unit is exported under a new UID from now on.
+  void reissue_uids(std::string_view unit);
   // The liveness phase: the feed serves fresh, complete calendars from now on.
   void heal_feed();
 

@@ -170,6 +170,10 @@ void SyncEngine::on_http_result(RequestId id, HttpResult result, TimeUs now_us) 
       const std::vector<FeedStay> shown = feed_stays(parsed.calendar);
       if (!complete) {
         ++stats_.partial;
+        // The snapshot now holds stays the last complete fetch did not show, so "same content
+        // as then" no longer means "same stays as the snapshot": the next fetch is parsed.
+        feed.etag.clear();
+        feed.content_hash = 0;
         // What it shows is real; what it does not show proves nothing.
         apply(feed, &shown, /*complete=*/false, now_us);
         failed(feed, parsed.empty_body ? "empty_body" : "incomplete", now_us);

@@ -153,6 +153,22 @@ TEST(SyncEngine, TruncatedOrFailedFeedsCancelNothingAndBackOff) {
   EXPECT_FALSE(h.active("airbnb:a2"));  // a complete fetch is a snapshot again
 }
 
+TEST(SyncEngine, AfterATruncatedFetchTheSameCompleteFeedIsParsedAgain) {
+  Harness h;
+  h.config.cancel_after_missing_us = 0;
+  h.restart();
+  h.serve(airbnb({}), 200, "\"empty\"");
+  const std::string with_stay = airbnb({{"a1", 10, 13}});
+  h.serve(with_stay.substr(0, with_stay.size() - 15));  // shows a1, but is not complete
+  EXPECT_TRUE(h.active("airbnb:a1"));
+  // The channel cancelled a1: the feed is byte for byte what it was before the truncated one.
+  // Neither the ETag nor the content hash may call that "unchanged" now.
+  const auto& s = h.poll();
+  EXPECT_FALSE(s.request.header("If-None-Match").has_value());
+  h.answer(s, HttpResult::of({200, {{"ETag", "\"empty\""}}, airbnb({})}));
+  EXPECT_FALSE(h.active("airbnb:a1"));
+}
+
 TEST(SyncEngine, BookingComEmptyBodyIsAnEmptyCalendar) {
   Harness h(bk::Source::kBookingCom, /*empty_ok=*/true);
   h.config.cancel_after_missing_us = 0;
