@@ -97,6 +97,8 @@ class WhatsAppModel {
   // Webhook bodies produced since the last call, in order.
   std::vector<std::string> take_webhooks();
 
+  const WhatsAppConfig& config() const { return config_; }
+
   // Ground truth.
   const std::map<std::string, std::vector<Received>>& received() const { return received_; }
   const std::vector<SendAttempt>& attempts() const { return attempts_; }

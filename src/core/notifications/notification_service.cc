@@ -292,7 +292,15 @@ resilience::Classification NotificationService::classify(const resilience::Job& 
       }
     }
   }
-  return resilience::classify(result);
+  const resilience::Classification c = resilience::classify(result);
+  if (c.ambiguous) {
+    // A status webhook already proved a copy went out: nothing to retry or wait for.
+    Notification n;
+    if (load(callback_of(job), nullptr, &n).is_ok() && n.state == NotificationState::kAccepted) {
+      return {resilience::Outcome::kSuccess, false, "already_sent"};
+    }
+  }
+  return c;
 }
 
 void NotificationService::on_success(const resilience::Job& job, const HttpResponse& response,
@@ -302,10 +310,14 @@ void NotificationService::on_success(const resilience::Job& job, const HttpRespo
     ports_.log->write(now_us, LogLevel::kWarn, "notifications.unknown_job", {{"job", job.id}});
     return;
   }
+  if (n.state == NotificationState::kAccepted &&
+      !(response.status >= 200 && response.status <= 299)) {
+    return;  // an ambiguous answer to a send a status webhook already settled (see classify)
+  }
   if (response.status < 200 || response.status > 299) {
     // 131047 on a free-form send (see classify): the window closed while it waited.
     ports_.metrics->count("intsim_notifications_fallbacks_total", config_.peer, "window_closed");
-    if (n.state == NotificationState::kAccepted || n.job_id != job.id) return;
+    if (n.job_id != job.id) return;
     if (n.sends >= config_.sends_max) {
       n.state = NotificationState::kFailed;
       ports_.log->write(now_us, LogLevel::kError, "notifications.gave_up",
@@ -382,8 +394,10 @@ Status NotificationService::apply(const webhook::VerifiedEvent& event, WriteBatc
     n.dlq_entry.clear();
     n.state = NotificationState::kAccepted;
     ports_.metrics->count("intsim_notifications_ambiguous_total", config_.peer, "adopted");
-  } else if (went_out && n.state == NotificationState::kQueued && n.sends > 1) {
-    // A resend waits in the outbox for a message that went out after all: cancel it.
+  } else if (went_out && n.state == NotificationState::kQueued) {
+    // A copy went out, so the job still in the outbox (a resend, a retry after an ambiguous
+    // answer, a send replayed after a crash) would only duplicate it: cancel it. One in flight
+    // is left alone by the dispatcher; its result merges like any other.
     effects.erase(resilience::kOutboxTable, n.job_id);
     enqueued_.push_back({std::string(resilience::kOutboxTable), n.job_id, std::nullopt});
     n.state = NotificationState::kAccepted;

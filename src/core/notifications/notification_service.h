@@ -35,8 +35,9 @@
 //                          days), and a real loss costs await_status_us of delay.
 //   kResend                the dispatcher retries at once (with backoff): never slow, but every
 //                          ambiguous send that did go out becomes a duplicate.
-//   Either way a status webhook that shows a send went out cancels a resend still waiting in
-//   the outbox.
+//   Either way a status webhook that shows a copy went out cancels any send of that notification
+//   still waiting in the outbox (a resend, a retry, a send replayed after a crash), and an
+//   ambiguous answer that comes after it counts as done ("already_sent").
 //
 // Webhooks (apply, for the WhatsApp endpoint): statuses merge into the notification's status
 // monotonically (message_status.h); inbound messages open the sender's window.

@@ -267,6 +267,20 @@ TEST_F(NotificationServiceTest, ResendPolicyRetriesAtOnce) {
   ASSERT_EQ(fp.http.sent.size(), 2u);
 }
 
+TEST_F(NotificationServiceTest, AStatusCancelsARetryStillWaiting) {
+  config.ambiguous = AmbiguousSendPolicy::kResend;
+  fp = {};
+  build();
+  write_stay(stay(bk::StayState::kHeld));
+  write_stay(stay(bk::StayState::kConfirmed));
+  answer(0, HttpResult::failed(HttpError::kTimeout));  // it went out; the answer was lost
+  status(confirmed_id, "sent", "wamid.S");
+  EXPECT_EQ(get(confirmed_id).state, NotificationState::kAccepted);
+  EXPECT_EQ(fp.store.size(resilience::kOutboxTable), 0u);
+  advance(now + 30 * kUsPerMin);
+  EXPECT_EQ(fp.http.sent.size(), 1u);  // the retry was cancelled: no duplicate
+}
+
 TEST_F(NotificationServiceTest, StatusesMergeMonotonically) {
   write_stay(stay(bk::StayState::kHeld));
   write_stay(stay(bk::StayState::kConfirmed));
