@@ -3,18 +3,30 @@
 // until SIGTERM or SIGINT, then stops gracefully: no new connections, requests in flight are
 // answered, and the store is closed last.
 //
-// Served today: GET /healthz and GET /metrics. The webhook intake, booking API and iCal export
-// routes are added to the router as those core components are wired to real mode.
+// Served: the core's routes (server/core_service.h: webhooks, booking API, iCal export) with
+// group commit, plus GET /healthz and GET /metrics. Secrets by name (config "secrets"):
+//   stripe.webhook        Stripe endpoint secret ("whsec_...")
+//   standard.webhook      Standard Webhooks secret ("whsec_<base64>")
+//   whatsapp.app_secret   Meta app secret (X-Hub-Signature-256)
+//   whatsapp.verify_token the GET handshake's hub.verify_token
+//   stripe.api_key        the Stripe secret key for outbound API calls
+// An endpoint with no secret is not served (404).
 #include <fmt/format.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <functional>
 
 #include "src/cli/args.h"
 #include "src/cli/commands.h"
 #include "src/cli/exit_codes.h"
+#include "src/server/asio_timers.h"
 #include "src/server/config.h"
+#include "src/server/core_service.h"
+#include "src/server/http_client.h"
 #include "src/server/http_server.h"
 #include "src/server/prometheus_metrics.h"
 #include "src/server/shutdown_signals.h"
@@ -22,6 +34,25 @@
 #include "src/server/system_ports.h"
 
 namespace intsim::cli {
+namespace {
+
+core::app::IntegrationConfig integration_config(const server::Config& config,
+                                                const server::Secrets& secrets) {
+  core::app::IntegrationConfig c;
+  for (const server::UnitConfig& u : config.units) c.units.push_back({u.id, u.kind});
+  if (const std::string* s = secrets.find("stripe.webhook")) c.webhooks.stripe_secrets = {*s};
+  if (const std::string* s = secrets.find("standard.webhook")) c.webhooks.standard_secrets = {*s};
+  if (const std::string* s = secrets.find("whatsapp.app_secret")) {
+    c.webhooks.whatsapp_app_secrets = {*s};
+  }
+  if (const std::string* s = secrets.find("whatsapp.verify_token")) {
+    c.webhooks.whatsapp_verify_token = *s;
+  }
+  if (const std::string* s = secrets.find("stripe.api_key")) c.stripe_secret_key = *s;
+  return c;
+}
+
+}  // namespace
 
 int cmd_serve(int argc, char** argv) {
   Args args;
@@ -40,8 +71,7 @@ int cmd_serve(int argc, char** argv) {
     fmt::print(stderr, "intsim serve: {}\n", st.message());
     return kExitInvalidInput;
   }
-  // Read at startup so a missing variable fails now, not at the first webhook; the verifiers
-  // take them from here once the intake is wired.
+  // Read at startup so a missing variable fails now, not at the first webhook.
   server::Secrets secrets;
   if (auto st = server::read_secrets(
           config, [](const char* name) { return std::getenv(name); }, &secrets);
@@ -60,6 +90,27 @@ int cmd_serve(int argc, char** argv) {
 
   boost::asio::io_context io;
   server::PrometheusMetrics metrics;
+  server::OsRandom random;
+  server::LogAlerts alerts(&log);
+  server::AsioTimers timers(io, clock);
+  server::HttpClientOptions client_options;
+  for (const auto& [name, peer] : config.peers) client_options.base_urls[name] = peer.base_url;
+  client_options.ca_file = config.ca_file;
+  server::BeastHttpClient client(io, clock, std::move(client_options));
+  if (auto st = client.init(); !st) {
+    fmt::print(stderr, "intsim serve: {}\n", st.message());
+    return kExitInvalidInput;
+  }
+  core::Ports ports{&clock, &random, &timers, &client, store.get(), &log, &metrics, &alerts};
+  server::CoreService service(io, integration_config(config, secrets), ports);
+  timers.set_sink(&service);
+  client.set_sink(&service);
+  if (auto st = service.start(); !st) {
+    fmt::print(stderr, "intsim serve: cannot start the core: {}\n", st.message());
+    return kExitInvalidInput;
+  }
+  server::Router router;
+  service.add_routes(router);
   server::HttpServerOptions options;
   options.address = config.listen_address;
   options.port = config.listen_port;
@@ -67,16 +118,30 @@ int cmd_serve(int argc, char** argv) {
   options.read_timeout_us = config.read_timeout_us;
   options.connections_max = config.connections_max;
   options.metrics_text = [&metrics] { return metrics.text(); };
-  server::HttpServer http(io, server::Router{}, std::move(options));
+  server::HttpServer http(io, std::move(router), std::move(options));
   if (auto st = http.start(); !st) {
     fmt::print(stderr, "intsim serve: {}\n", st.message());
     return kExitInvalidInput;
   }
 
+  boost::asio::steady_timer drain_timer(io);
+  std::function<void()> drain_check;
   server::ShutdownSignals signals(io, [&](int signal_number) {
     log.write(clock.now_us(), core::LogLevel::kInfo, "serve.stopping",
               {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
     http.stop();
+    // The core's timers and outbound requests would keep io.run() going for ever: once the
+    // last connection is answered and nothing waits for a flush, stop the loop. Outbound work
+    // is durable in the outbox and resumes at the next start.
+    drain_check = [&] {
+      if (http.stats().connections_open == 0 && !service.store().pending()) {
+        io.stop();
+        return;
+      }
+      drain_timer.expires_after(std::chrono::milliseconds(10));
+      drain_timer.async_wait([&](const boost::system::error_code&) { drain_check(); });
+    };
+    drain_check();
   });
   log.write(clock.now_us(), core::LogLevel::kInfo, "serve.listening",
             {{"address", config.listen_address},

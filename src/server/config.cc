@@ -120,7 +120,9 @@ bool valid_base_url(std::string_view url) {
 
 core::Status parse_document(const Json& doc, const Reader& r, Config* out) {
   if (auto st = r.object(doc, ""); !st) return st;
-  if (auto st = r.only_keys(doc, "", {"listen", "store", "http", "peers", "tls", "secrets"}); !st) {
+  if (auto st =
+          r.only_keys(doc, "", {"listen", "store", "http", "peers", "tls", "secrets", "units"});
+      !st) {
     return st;
   }
   Config c;
@@ -203,6 +205,23 @@ core::Status parse_document(const Json& doc, const Reader& r, Config* out) {
         peer.timeout_us = ms * core::kUsPerMs;
       }
       c.peers.emplace(name, std::move(peer));
+    }
+  }
+  if (doc.contains("units")) {
+    const Json& units = doc["units"];
+    if (!units.is_array()) return r.fail("/units", "an array of {\"id\", \"kind\"}", &units);
+    for (std::size_t i = 0; i < units.size(); ++i) {
+      const std::string at = fmt::format("/units/{}", i);
+      const Json& v = units[i];
+      if (auto st = r.object(v, at); !st) return st;
+      if (auto st = r.only_keys(v, at, {"id", "kind"}); !st) return st;
+      UnitConfig unit;
+      if (!v.contains("id")) return r.fail(at + "/id", "a non-empty string", nullptr);
+      if (auto st = r.string(v["id"], at + "/id", &unit.id); !st) return st;
+      if (v.contains("kind")) {
+        if (auto st = r.string(v["kind"], at + "/kind", &unit.kind); !st) return st;
+      }
+      c.units.push_back(std::move(unit));
     }
   }
   if (doc.contains("tls")) {

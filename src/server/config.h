@@ -8,7 +8,8 @@
 //   "http":    {"body_bytes_max": 1048576, "read_timeout_ms": 10000, "connections_max": 1024},
 //   "peers":   {"stripe": {"base_url": "https://api.stripe.com", "timeout_ms": 10000}},
 //   "tls":     {"ca_file": "/etc/ssl/test-ca.pem"},
-//   "secrets": {"stripe.webhook": "INTSIM_STRIPE_WEBHOOK_SECRET"}
+//   "secrets": {"stripe.webhook": "INTSIM_STRIPE_WEBHOOK_SECRET"},
+//   "units":   [{"id": "u1", "kind": "studio"}]
 // }
 // Only "store" is required. Unknown keys are errors, so a misspelt option cannot be silently
 // ignored. Relative paths are taken as given (relative to the working directory).
@@ -19,6 +20,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "src/core/status.h"
 #include "src/core/time.h"
@@ -28,6 +30,12 @@ namespace intsim::server {
 struct PeerConfig {
   std::string base_url;  // "https://api.stripe.com", "http://127.0.0.1:9000/prefix"
   core::TimeUs timeout_us = 10 * core::kUsPerSec;
+};
+
+// A rentable unit the booking API and the iCal export serve (core/bookings/ledger.h's Unit).
+struct UnitConfig {
+  std::string id;
+  std::string kind;  // units of one kind are interchangeable for relocation; may be empty
 };
 
 struct Config {
@@ -41,6 +49,7 @@ struct Config {
   std::string ca_file;  // empty: the system's trust store
   // Secret name -> name of the environment variable that holds it.
   std::map<std::string, std::string, std::less<>> secret_envs;
+  std::vector<UnitConfig> units;
 };
 
 // `source` names the text in errors (the file's path).

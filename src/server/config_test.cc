@@ -79,6 +79,25 @@ TEST(Config, ErrorsNameTheFileThePointerAndWhatWasExpected) {
             "serve.json: /store/journal: expected no such key (allowed: \"path\")");
 }
 
+TEST(Config, UnitsAreReadAndCheckedForIdsAndUnknownKeys) {
+  Config c;
+  ASSERT_TRUE(parse_config(
+      R"({"store": {"path": "x.db"}, "units": [{"id": "u1", "kind": "studio"}, {"id": "u2"}]})",
+      "serve.json", &c));
+  ASSERT_EQ(c.units.size(), 2u);
+  EXPECT_EQ(c.units[0].id, "u1");
+  EXPECT_EQ(c.units[0].kind, "studio");
+  EXPECT_EQ(c.units[1].kind, "");
+  EXPECT_NE(error_of(R"({"store": {"path": "x.db"}, "units": [{"kind": "studio"}]})")
+                .find("/units/0/id: expected a non-empty string"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"store": {"path": "x.db"}, "units": [{"id": "u1", "beds": 2}]})")
+                .find("/units/0/beds: expected no such key"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"store": {"path": "x.db"}, "units": {"id": "u1"}})").find("/units: "),
+            std::string::npos);
+}
+
 TEST(Config, ASyntaxErrorNamesTheFileAndThePosition) {
   const std::string msg = error_of("{\"store\": {\"path\": \"x\",}}");
   EXPECT_EQ(msg.rfind("serve.json: not valid JSON: ", 0), 0u) << msg;

@@ -1,0 +1,154 @@
+#include "src/server/core_service.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "src/core/app/test_fakes.h"
+#include "src/core/webhook/intake.h"
+#include "src/core/webhook/signature.h"
+
+namespace intsim::server {
+namespace {
+
+constexpr core::TimeUs kStartUs = 1'767'225'600 * core::kUsPerSec;  // 2026-01-01
+constexpr std::string_view kSecret = "whsec_core_service_test";
+
+// The durable store under the group commit: counts commits and can be made to fail them.
+class DurableStore final : public core::Store {
+ public:
+  core::Status get(std::string_view t, std::string_view k, std::string* v) override {
+    return inner.get(t, k, v);
+  }
+  core::Status scan(std::string_view t, std::string_view p,
+                    const std::function<bool(std::string_view, std::string_view)>& f) override {
+    return inner.scan(t, p, f);
+  }
+  core::Status commit(const core::WriteBatch& b) override {
+    if (fail) return core::Status::io_error("disk full");
+    ++commits;
+    return inner.commit(b);
+  }
+  bool durable(std::string_view table, std::string_view key) {
+    std::string v;
+    return inner.get(table, key, &v).is_ok();
+  }
+  core::MemoryStore inner;
+  int commits = 0;
+  bool fail = false;
+};
+
+class CoreServiceTest : public ::testing::Test {
+ protected:
+  CoreServiceTest() {
+    fp.clock.now = kStartUs;
+    config.units = {{"u1", "std"}};
+    config.webhooks.stripe_secrets = {std::string(kSecret)};
+    service.emplace(io, config, fp.ports(&durable));
+    EXPECT_TRUE(service->start().is_ok());
+    run();
+    durable.commits = 0;
+  }
+
+  core::HttpRequest stripe_event(const std::string& id) const {
+    const nlohmann::json event = {{"id", id},
+                                  {"object", "event"},
+                                  {"type", "customer.created"},
+                                  {"created", fp.clock.now / core::kUsPerSec},
+                                  {"data", {{"object", {{"id", "cus_1"}}}}}};
+    const std::string body = event.dump();
+    return {"POST",
+            "/webhooks/stripe",
+            {{"Stripe-Signature", core::webhook::stripe_signature_header(
+                                      kSecret, fp.clock.now / core::kUsPerSec, body)}},
+            body};
+  }
+  // Sends a request; the answer lands in the returned slot when the service gives it.
+  std::optional<core::HttpResponse>* send(const core::HttpRequest& request) {
+    answers.push_back(std::make_unique<std::optional<core::HttpResponse>>());
+    auto* slot = answers.back().get();
+    service->handle(request, [slot](core::HttpResponse r) { *slot = std::move(r); });
+    return slot;
+  }
+  void run() {
+    io.restart();
+    io.run();
+  }
+
+  boost::asio::io_context io;
+  core::testing::FakePorts fp;
+  DurableStore durable;
+  core::app::IntegrationConfig config;
+  std::optional<CoreService> service;
+  std::vector<std::unique_ptr<std::optional<core::HttpResponse>>> answers;
+};
+
+TEST_F(CoreServiceTest, WebhooksOfOneTurnAreAnsweredAfterOneDurableCommit) {
+  std::vector<std::optional<core::HttpResponse>*> slots;
+  for (int i = 0; i < 10; ++i) slots.push_back(send(stripe_event("evt_" + std::to_string(i))));
+  auto* dup = send(stripe_event("evt_3"));  // a redelivery in the same turn: seen as one
+  for (auto* s : slots) EXPECT_FALSE(s->has_value()) << "answered before its row was durable";
+  EXPECT_FALSE(dup->has_value());
+  EXPECT_FALSE(durable.durable(core::webhook::kInboxTable, "stripe/evt_0"));
+  run();
+  EXPECT_EQ(durable.commits, 1);
+  for (auto* s : slots) {
+    ASSERT_TRUE(s->has_value());
+    EXPECT_EQ((*s)->status, 200) << (*s)->body;
+  }
+  ASSERT_TRUE(dup->has_value());
+  EXPECT_NE((*dup)->body.find("already_processed"), std::string::npos) << (*dup)->body;
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(durable.durable(core::webhook::kInboxTable, "stripe/evt_" + std::to_string(i)));
+  }
+  EXPECT_EQ(service->stats().batches_flushed, 10u);
+}
+
+TEST_F(CoreServiceTest, ReadsThatWriteNothingAreAnsweredAtOnce) {
+  auto* r = send({"GET", "/api/bookings/bk_missing", {}, ""});
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->status, 404);
+  core::HttpRequest tampered = stripe_event("evt_t");
+  tampered.body[tampered.body.size() - 2] = 'X';
+  auto* t = send(tampered);
+  ASSERT_TRUE(t->has_value());
+  EXPECT_EQ((*t)->status, 400);
+}
+
+TEST_F(CoreServiceTest, AFailedGroupCommitAnswers500AndTheRebuiltCoreForgetsTheEffects) {
+  durable.fail = true;
+  auto* a = send(stripe_event("evt_a"));
+  run();
+  ASSERT_TRUE(a->has_value());
+  EXPECT_EQ((*a)->status, 500);
+  EXPECT_EQ(service->stats().flush_failures, 1u);
+  EXPECT_EQ(service->stats().rebuilds, 1u);
+  // The redelivery is processed as new, not "already processed" from lost memory.
+  durable.fail = false;
+  auto* again = send(stripe_event("evt_a"));
+  run();
+  ASSERT_TRUE(again->has_value());
+  EXPECT_EQ((*again)->status, 200);
+  EXPECT_EQ((*again)->body.find("already_processed"), std::string::npos) << (*again)->body;
+  EXPECT_TRUE(durable.durable(core::webhook::kInboxTable, "stripe/evt_a"));
+}
+
+TEST_F(CoreServiceTest, OutboundRequestsWaitForTheirCauseToBeDurable) {
+  const nlohmann::json body = {
+      {"guest", "g_1"}, {"unit", "u1"},      {"first_night", "2026-01-10"},
+      {"nights", 2},    {"currency", "USD"}, {"payment_method", "pm_card_visa"}};
+  fp.http.sent.clear();
+  auto* r = send({"POST", "/api/bookings", {}, body.dump()});
+  EXPECT_FALSE(r->has_value());
+  EXPECT_TRUE(fp.http.sent.empty()) << "a Stripe call left before its outbox row was durable";
+  run();
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->status, 201) << (*r)->body;
+  EXPECT_FALSE(fp.http.sent.empty());
+}
+
+}  // namespace
+}  // namespace intsim::server
