@@ -174,7 +174,8 @@ Status Integration::create(IntegrationConfig config, Ports ports,
   impl->notifications = std::make_unique<notifications::NotificationService>(
       c.notifications, ports, &impl->dispatcher);
   impl->notifications->register_handlers();
-  impl->trigger->set_observer(impl->notifications.get());
+  // Disabled, batches commit as they are (not even copied).
+  if (c.notifications.enabled) impl->trigger->set_observer(impl->notifications.get());
   impl->router = std::make_unique<EventRouter>(impl->payments.get(), impl->notifications.get());
   if (Status s =
           webhook::WebhookIntake::create(c.webhooks, ports, impl->router.get(), &impl->intake);
