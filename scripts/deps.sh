@@ -5,6 +5,7 @@ packages=(
   cmake ninja-build g++ ccache pkg-config
   libboost1.81-dev librapidcheck-dev libgtest-dev libgmock-dev libfmt-dev nlohmann-json3-dev
   libssl-dev libsqlite3-dev libbenchmark-dev libical-dev
+  nodejs sqlite3  # tests/serve, tests/interop: node and npm; the sqlite3 shell reads the store
 )
 missing=()
 for p in "${packages[@]}"; do
