@@ -16,6 +16,8 @@ std::string_view notification_kind_name(NotificationKind kind) {
       return "cancelled";
     case NotificationKind::kBookingRelocated:
       return "relocated";
+    case NotificationKind::kCheckinReminder:
+      return "checkin_reminder";
   }
   return "unknown";
 }
@@ -23,7 +25,8 @@ std::string_view notification_kind_name(NotificationKind kind) {
 bool parse_notification_kind(std::string_view name, NotificationKind* out) {
   for (NotificationKind k :
        {NotificationKind::kBookingConfirmed, NotificationKind::kPaymentFailed,
-        NotificationKind::kBookingCancelled, NotificationKind::kBookingRelocated}) {
+        NotificationKind::kBookingCancelled, NotificationKind::kBookingRelocated,
+        NotificationKind::kCheckinReminder}) {
     if (notification_kind_name(k) == name) {
       *out = k;
       return true;
@@ -42,6 +45,8 @@ std::string_view template_name(NotificationKind kind) {
       return "booking_cancelled";
     case NotificationKind::kBookingRelocated:
       return "booking_relocated";
+    case NotificationKind::kCheckinReminder:
+      return "checkin_reminder";
   }
   return "unknown";
 }

@@ -9,6 +9,8 @@
 // Table "notifications_unconfirmed", key "<check_at_us, 20 digits>/<id>": notifications whose
 // send was ambiguous and that wait for a status webhook until check_at (ascending: the timer
 // reads only the due ones).
+// Table "notification_reminders", key "<at_us, 20 digits>/<booking id>": check-in reminders
+// to send at at_us if the stay is still confirmed then (written with the confirmation).
 // Table "wa_windows", key = wa_id, value = the time (us) of the guest's last inbound message:
 // the 24-hour customer-service window runs from it.
 #pragma once
@@ -26,12 +28,14 @@ namespace intsim::core::notifications {
 inline constexpr std::string_view kNotificationsTable = "notifications";
 inline constexpr std::string_view kUnconfirmedTable = "notifications_unconfirmed";
 inline constexpr std::string_view kWindowsTable = "wa_windows";
+inline constexpr std::string_view kRemindersTable = "notification_reminders";
 
 enum class NotificationKind : std::uint8_t {
   kBookingConfirmed,  // the payment arrived and the stay is confirmed
   kPaymentFailed,     // the card failed: the guest can book again (a link to retry)
   kBookingCancelled,  // cancelled by the guest, or by us after losing a conflict (refunded)
   kBookingRelocated,  // moved to another unit after a conflict
+  kCheckinReminder,   // the day before check-in, for a stay still confirmed then
 };
 std::string_view notification_kind_name(NotificationKind kind);  // "confirmed", ...
 bool parse_notification_kind(std::string_view name, NotificationKind* out);

@@ -163,6 +163,11 @@ OutboundMessage NotificationService::message_for(const Notification& n, bool use
           fmt::format("Your booking {} has moved to unit {}, same dates.", n.booking_id, n.unit);
       m.body_params = {n.booking_id, n.unit};
       break;
+    case NotificationKind::kCheckinReminder:
+      m.text = fmt::format("See you tomorrow! Check-in for booking {} ({}) opens at 15:00.",
+                           n.booking_id, n.unit);
+      m.body_params = {n.booking_id, n.unit};
+      break;
   }
   return m;
 }
@@ -235,6 +240,9 @@ void NotificationService::on_commit(const WriteBatch& batch, WriteBatch& out, Ti
     if (after.state == bk::StayState::kConfirmed &&
         (!before || before->state != bk::StayState::kConfirmed)) {
       notify(NotificationKind::kBookingConfirmed, after, out, now_us);
+      const TimeUs remind_at_us =
+          after.first_night * kUsPerDay + config_.checkin_time_us - config_.reminder_before_us;
+      if (remind_at_us > now_us) out.put(kRemindersTable, unconfirmed_key(remind_at_us, id), "");
     }
     if (after.state == bk::StayState::kCancelled && before && bk::is_active(before->state)) {
       notify(NotificationKind::kBookingCancelled, after, out, now_us);
@@ -425,10 +433,13 @@ void NotificationService::settle(TimeUs) { rearm(); }
 
 void NotificationService::rearm() {
   std::optional<TimeUs> want;
-  ports_.store->scan(kUnconfirmedTable, "", [&](std::string_view key, std::string_view) {
-    want = std::stoll(std::string(key.substr(0, 20)));
-    return false;
-  });
+  for (const std::string_view table : {kUnconfirmedTable, kRemindersTable}) {
+    ports_.store->scan(table, "", [&](std::string_view key, std::string_view) {
+      const TimeUs at_us = std::stoll(std::string(key.substr(0, 20)));
+      if (!want || at_us < *want) want = at_us;
+      return false;
+    });
+  }
   if (want == armed_at_us_) return;
   if (want) {
     ports_.timers->arm(config_.timer_id, *want);
@@ -436,6 +447,25 @@ void NotificationService::rearm() {
     ports_.timers->disarm(config_.timer_id);
   }
   armed_at_us_ = want;
+}
+
+void NotificationService::send_reminders(WriteBatch& batch, TimeUs now_us) {
+  std::vector<std::pair<std::string, std::string>> due;  // (reminder key, booking id)
+  ports_.store->scan(kRemindersTable, "", [&](std::string_view key, std::string_view) {
+    if (std::stoll(std::string(key.substr(0, 20))) > now_us) return false;
+    due.emplace_back(std::string(key), std::string(key.substr(21)));
+    return true;
+  });
+  for (const auto& [key, booking_id] : due) {
+    batch.erase(kRemindersTable, key);
+    std::string row;
+    bk::Stay stay;
+    // Only a stay still confirmed (on whatever unit it is now) is reminded.
+    if (ports_.store->get(bk::kStaysTable, booking_id, &row).is_ok() &&
+        bk::decode_stay(row, &stay).is_ok() && stay.state == bk::StayState::kConfirmed) {
+      notify(NotificationKind::kCheckinReminder, stay, batch, now_us);
+    }
+  }
 }
 
 void NotificationService::on_timer(TimeUs now_us) {
@@ -446,8 +476,9 @@ void NotificationService::on_timer(TimeUs now_us) {
     due.emplace_back(std::string(key), std::string(key.substr(21)));
     return true;
   });
-  if (!due.empty()) {
-    WriteBatch batch;
+  WriteBatch batch;
+  send_reminders(batch, now_us);
+  if (!due.empty() || !batch.empty()) {
     for (const auto& [key, id] : due) {
       batch.erase(kUnconfirmedTable, key);
       Notification n;

@@ -6,6 +6,8 @@
 //   a payment becomes failed                   -> "payment_failed" (with a link to book again)
 //   an active direct stay is cancelled         -> "cancelled" (guest's request or lost conflict)
 //   an active direct stay moves to another unit -> "relocated"
+//   the day before check-in, if still confirmed -> "checkin_reminder" (scheduled with the
+//                                                 confirmation, table notification_reminders)
 // Each notification has a stable id (notification.h): a state change seen twice (a redelivered
 // webhook, a replayed batch) never notifies twice.
 //
@@ -85,6 +87,10 @@ struct NotificationConfig {
   int sends_max = 4;
   // The pair rate the core keeps (Meta enforces about one per 6 s; a margin absorbs latency).
   TimeUs pair_interval_us = 7 * kUsPerSec;
+  // Check-in is at checkin_time_us into the first night's day (UTC); the reminder goes
+  // reminder_before_us earlier (none when that moment has passed at confirmation).
+  TimeUs checkin_time_us = 15 * kUsPerHour;
+  TimeUs reminder_before_us = 24 * kUsPerHour;
   TimerId timer_id = 0x6e6f74696679;  // "notify"
 };
 
@@ -144,6 +150,8 @@ class NotificationService final : public resilience::JobHandler,
   void enqueue_send(Notification& n, bool use_template, WriteBatch& batch, TimeUs now_us);
   OutboundMessage message_for(const Notification& n, bool use_template) const;
   void rearm();
+  // Due reminders into `batch`.
+  void send_reminders(WriteBatch& batch, TimeUs now_us);
 
   NotificationConfig config_;
   Ports ports_;

@@ -281,6 +281,32 @@ TEST_F(NotificationServiceTest, AStatusCancelsARetryStillWaiting) {
   EXPECT_EQ(fp.http.sent.size(), 1u);  // the retry was cancelled: no duplicate
 }
 
+TEST_F(NotificationServiceTest, CheckinReminderGoesTheDayBeforeOnlyToStaysStillConfirmed) {
+  write_stay(stay(bk::StayState::kHeld));
+  write_stay(stay(bk::StayState::kConfirmed));
+  answer(0, ok_send("wamid.A"));
+  const TimeUs remind_at = 20'459 * kUsPerDay + 15 * kUsPerHour;  // first night 20'460
+  advance(remind_at - 1);
+  EXPECT_EQ(fp.http.sent.size(), 1u);
+  advance(remind_at);
+  ASSERT_EQ(fp.http.sent.size(), 2u);
+  EXPECT_EQ(sent_body(1)["biz_opaque_callback_data"], "n_bk_1_checkin_reminder");
+  EXPECT_EQ(sent_body(1)["template"]["name"], "checkin_reminder");
+  EXPECT_EQ(fp.store.size(kRemindersTable), 0u);
+}
+
+TEST_F(NotificationServiceTest, ACancelledStayGetsNoReminder) {
+  write_stay(stay(bk::StayState::kHeld));
+  write_stay(stay(bk::StayState::kConfirmed));
+  EXPECT_EQ(fp.store.size(kRemindersTable), 1u);
+  write_stay(stay(bk::StayState::kCancelled));
+  advance(20'460 * kUsPerDay);
+  for (std::size_t i = 0; i < fp.http.sent.size(); ++i) {
+    EXPECT_NE(sent_body(i)["biz_opaque_callback_data"], "n_bk_1_checkin_reminder");
+  }
+  EXPECT_EQ(fp.store.size(kRemindersTable), 0u);
+}
+
 TEST_F(NotificationServiceTest, StatusesMergeMonotonically) {
   write_stay(stay(bk::StayState::kHeld));
   write_stay(stay(bk::StayState::kConfirmed));
