@@ -46,6 +46,13 @@ std::string_view Simulation::actor_name(std::uint32_t actor) const {
   return actor < actor_names_.size() ? std::string_view(actor_names_[actor]) : "unknown";
 }
 
+TraceNameTable Simulation::name_table() const {
+  TraceNameTable t;
+  for (const Kind& k : kinds_) t.kinds.push_back(k.name);
+  t.actors = actor_names_;
+  return t;
+}
+
 bool Simulation::step() {
   const std::optional<Event> ev = scheduler_.pop();
   if (!ev) return false;

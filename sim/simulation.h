@@ -55,6 +55,8 @@ class Simulation : public TraceNames {
   std::string_view kind_name(std::uint16_t kind) const override;
   std::string_view actor_name(std::uint32_t actor) const override;
   std::size_t actor_count() const { return actor_names_.size(); }
+  // Every kind and actor name, to render the trace once the Simulation is gone.
+  TraceNameTable name_table() const;
 
   EventId at(Time at_us, std::uint16_t kind, std::uint32_t target, std::uint64_t arg) {
     return scheduler_.schedule_at(at_us, kind, target, arg);

@@ -35,6 +35,19 @@ class TraceNames {
   virtual std::string_view actor_name(std::uint32_t actor) const = 0;
 };
 
+// Names copied out of a finished run, to render its trace after the Simulation is gone.
+class TraceNameTable final : public TraceNames {
+ public:
+  std::vector<std::string> kinds;
+  std::vector<std::string> actors;
+  std::string_view kind_name(std::uint16_t kind) const override {
+    return kind < kinds.size() ? std::string_view(kinds[kind]) : "unknown";
+  }
+  std::string_view actor_name(std::uint32_t actor) const override {
+    return actor < actors.size() ? std::string_view(actors[actor]) : "unknown";
+  }
+};
+
 class Trace {
  public:
   enum class Mode { kHashOnly, kRecord };

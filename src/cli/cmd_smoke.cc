@@ -9,29 +9,6 @@
 #include "src/harness/smoke.h"
 
 namespace intsim::cli {
-namespace {
-
-// Names for the smoke trace; the smoke model registers exactly these, in this order.
-class SmokeNames : public sim::TraceNames {
- public:
-  std::string_view kind_name(std::uint16_t kind) const override {
-    static constexpr std::string_view kNames[] = {"none", "smoke.request", "smoke.response"};
-    return kind < 3 ? kNames[kind] : "unknown";
-  }
-  std::string_view actor_name(std::uint32_t actor) const override {
-    if (actor == 0) return "kernel";
-    if (actor == 1) return "server";
-    names_.resize(actor + 1);
-    names_[actor] = fmt::format("client{}", actor - 2);
-    return names_[actor];
-  }
-
- private:
-  mutable std::vector<std::string> names_;
-};
-
-}  // namespace
-
 int cmd_smoke(int argc, char** argv) {
   Args args;
   const OptionSpec spec{{"seed", "trace"}, {"check-determinism"}};
@@ -63,13 +40,13 @@ int cmd_smoke(int argc, char** argv) {
       fmt::print(stderr, "intsim smoke: cannot write trace file '{}'\n", *path);
       return kExitInvalidInput;
     }
-    result.trace.write_jsonl(out, SmokeNames());
+    result.trace.write_jsonl(out, result.names);
     fmt::print("trace: {} ({} records)\n", *path, result.trace.records().size());
   }
   if (args.has("check-determinism")) {
     const harness::SmokeResult again = harness::run_smoke(seed, mode);
     if (const auto d = sim::first_divergence(result.trace, again.trace)) {
-      SmokeNames names;
+      const sim::TraceNameTable& names = result.names;
       fmt::print(stderr,
                  "determinism check FAILED at record #{}\n  first run:  {}\n  second run: {}\n",
                  d->index, d->first ? sim::format_record(*d->first, names) : "(ended)",

@@ -19,7 +19,11 @@ struct Command {
 std::span<const Command> commands();
 
 int cmd_ical(int argc, char** argv);
+int cmd_merge(int argc, char** argv);
+int cmd_repro(int argc, char** argv);
+int cmd_run(int argc, char** argv);
 int cmd_serve(int argc, char** argv);
+int cmd_shrink(int argc, char** argv);
 int cmd_smoke(int argc, char** argv);
 int cmd_webhook(int argc, char** argv);
 

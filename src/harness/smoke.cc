@@ -60,7 +60,7 @@ SmokeResult run_smoke(std::uint64_t seed, sim::Trace::Mode mode) {
   sim::Simulation sim(seed, mode);
   SmokeModel model(sim);
   sim.run_until(sim::kEpochUs + kDurationUs, 10'000'000);
-  SmokeResult result{model.summary, sim.trace()};
+  SmokeResult result{model.summary, sim.trace(), sim.name_table()};
   result.summary.seed = seed;
   result.summary.events = sim.steps();
   result.summary.simulated_us = sim.now_us() - sim::kEpochUs;

@@ -21,6 +21,7 @@ struct SmokeSummary {
 struct SmokeResult {
   SmokeSummary summary;
   sim::Trace trace;
+  sim::TraceNameTable names;
 };
 
 SmokeResult run_smoke(std::uint64_t seed, sim::Trace::Mode mode = sim::Trace::Mode::kHashOnly);

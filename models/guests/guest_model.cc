@@ -1,0 +1,200 @@
+#include "models/guests/guest_model.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "src/core/assert.h"
+#include "src/core/ical/date.h"
+
+namespace intsim::models::guests {
+
+std::string_view attempt_state_name(BookingAttempt::State state) {
+  switch (state) {
+    case BookingAttempt::State::kPending:
+      return "pending";
+    case BookingAttempt::State::kCreated:
+      return "created";
+    case BookingAttempt::State::kRefused:
+      return "refused";
+    case BookingAttempt::State::kRejected:
+      return "rejected";
+    case BookingAttempt::State::kGaveUp:
+      return "gave_up";
+  }
+  return "unknown";
+}
+
+GuestModel::GuestModel(sim::Network& network, GuestConfig config, std::string name,
+                       std::string core_node)
+    : network_(network),
+      config_(std::move(config)),
+      ports_(network, network.add_node(name), network.simulation().rng("node." + name)),
+      rng_(network.simulation().rng(name)) {
+  INTSIM_ASSERT(!config_.units.empty() && !config_.currencies.empty());
+  INTSIM_ASSERT(config_.nights_min >= 1 && config_.nights_min <= config_.nights_max);
+  ports_.http.set_sink(this);
+  const auto core = network_.find_node(core_node);
+  INTSIM_ASSERT_MSG(core.has_value(), "the core node must exist before the guests");
+  ports_.http.alias("core", *core);
+  kind_ = network_.simulation().register_kind(name + ".act", this);
+}
+
+std::string GuestModel::busy_reason() const {
+  if (!in_flight_.empty()) return fmt::format("{} guest requests in flight", in_flight_.size());
+  for (const BookingAttempt& a : attempts_) {
+    if (a.state == BookingAttempt::State::kPending) {
+      return fmt::format("booking attempt {} of {} is waiting to retry", a.idempotency_key,
+                         a.guest);
+    }
+    if (a.cancel_planned && !a.cancel_answered && a.state == BookingAttempt::State::kCreated &&
+        !a.booking_id.empty()) {
+      return fmt::format("{} still has to cancel booking {}", a.guest, a.booking_id);
+    }
+  }
+  return "";
+}
+
+void GuestModel::start() {
+  arriving_ = true;
+  schedule_next_arrival();
+}
+
+void GuestModel::stop_arrivals() {
+  arriving_ = false;
+  if (next_arrival_.valid()) network_.simulation().cancel(next_arrival_);
+  next_arrival_ = {};
+}
+
+void GuestModel::schedule_next_arrival() {
+  if (!arriving_ || config_.bookings_per_day <= 0) return;
+  const double mean_us = static_cast<double>(core::kUsPerDay) / config_.bookings_per_day;
+  const auto delay_us = static_cast<core::TimeUs>(rng_.exponential(mean_us)) + 1;
+  next_arrival_ = network_.simulation().after(delay_us, kind_, network_.node_actor(ports_.node),
+                                              arg(kArrive, 0));
+}
+
+void GuestModel::on_event(const sim::Event& event) {
+  const auto action = static_cast<Action>(event.arg & 3);
+  const std::size_t index = event.arg >> 2;
+  switch (action) {
+    case kArrive:
+      next_arrival_ = {};
+      arrive();
+      schedule_next_arrival();
+      break;
+    case kRetry:
+      send_booking(index);
+      break;
+    case kCancel:
+      send_cancel(index);
+      break;
+  }
+}
+
+void GuestModel::arrive() {
+  BookingAttempt a;
+  a.idempotency_key = fmt::format("gk_{}", attempts_.size() + 1);
+  a.guest = fmt::format("g_{}", rng_.uniform(static_cast<std::uint64_t>(config_.guests)) + 1);
+  a.unit = config_.units[rng_.uniform(config_.units.size())];
+  const std::int32_t today = static_cast<std::int32_t>(now_us() / core::kUsPerDay);
+  a.first_night = today + static_cast<std::int32_t>(
+                              rng_.uniform_range(config_.lead_days_min, config_.lead_days_max));
+  a.nights = rng_.uniform_range(config_.nights_min, config_.nights_max);
+  a.currency = config_.currencies[rng_.uniform(config_.currencies.size())];
+  // An abandoned checkout: 3-D Secure is required and never completed.
+  a.payment_method = rng_.bernoulli(config_.abandon_probability)
+                         ? "pm_card_intsim_threeDSecureFails"
+                         : fmt::format("pm_{}", a.guest);
+  a.cancel_planned = rng_.bernoulli(config_.cancel_probability);
+  attempts_.push_back(std::move(a));
+  send_booking(attempts_.size() - 1);
+}
+
+void GuestModel::send_booking(std::size_t index) {
+  BookingAttempt& a = attempts_[index];
+  ++a.attempts;
+  nlohmann::ordered_json body;
+  body["guest"] = a.guest;
+  body["unit"] = a.unit;
+  body["first_night"] = core::ical::format_iso_date(a.first_night);
+  body["nights"] = a.nights;
+  body["currency"] = a.currency;
+  body["payment_method"] = a.payment_method;
+  core::HttpRequest req{
+      "POST",
+      "/api/bookings",
+      {{"Content-Type", "application/json"}, {"Idempotency-Key", a.idempotency_key}},
+      body.dump()};
+  const core::RequestId id = next_request_id_++;
+  in_flight_.emplace(id, std::make_pair(index, kRetry));
+  ports_.http.send(id, "core", std::move(req), now_us() + config_.request_timeout_us);
+}
+
+void GuestModel::send_cancel(std::size_t index) {
+  BookingAttempt& a = attempts_[index];
+  a.cancel_sent = true;
+  ++a.attempts;
+  core::HttpRequest req{"POST",
+                        fmt::format("/api/bookings/{}/cancel", a.booking_id),
+                        {{"Content-Type", "application/json"}},
+                        "{}"};
+  const core::RequestId id = next_request_id_++;
+  in_flight_.emplace(id, std::make_pair(index, kCancel));
+  ports_.http.send(id, "core", std::move(req), now_us() + config_.request_timeout_us);
+}
+
+void GuestModel::schedule_retry(std::size_t index, Action action) {
+  const BookingAttempt& a = attempts_[index];
+  const int shift = a.attempts < 10 ? a.attempts : 10;
+  const core::TimeUs delay_us = config_.retry_delay_us << (shift - 1);
+  network_.simulation().after(delay_us, kind_, network_.node_actor(ports_.node),
+                              arg(action, index));
+}
+
+void GuestModel::on_http_result(core::RequestId id, core::HttpResult result, core::TimeUs) {
+  const auto it = in_flight_.find(id);
+  if (it == in_flight_.end()) return;
+  const auto [index, action] = it->second;
+  in_flight_.erase(it);
+  BookingAttempt& a = attempts_[index];
+  const bool answered = result.has_response();
+  const int status = answered ? result.response.status : 0;
+  a.last_status = status;
+  const bool transient = !answered || status >= 500 || status == 429;
+
+  if (action == kCancel) {
+    if (transient && a.attempts < config_.attempts_max * 2) {
+      schedule_retry(index, kCancel);
+      return;
+    }
+    a.cancel_answered = true;
+    a.cancel_confirmed = answered && status == 200;
+    return;
+  }
+  if (transient) {
+    if (a.attempts < config_.attempts_max) {
+      schedule_retry(index, kRetry);
+    } else {
+      a.state = BookingAttempt::State::kGaveUp;
+    }
+    return;
+  }
+  if (status == 201 || status == 200) {
+    const auto body = nlohmann::json::parse(result.response.body, nullptr, false);
+    a.state = BookingAttempt::State::kCreated;
+    if (body.is_object() && body.contains("booking_id") && body["booking_id"].is_string()) {
+      a.booking_id = body["booking_id"].get<std::string>();
+    }
+    if (a.cancel_planned && !a.booking_id.empty()) {
+      const core::TimeUs later_us =
+          rng_.uniform_range(config_.cancel_after_us_min, config_.cancel_after_us_max);
+      network_.simulation().after(later_us, kind_, network_.node_actor(ports_.node),
+                                  arg(kCancel, index));
+    }
+    return;
+  }
+  a.state = status == 409 ? BookingAttempt::State::kRefused : BookingAttempt::State::kRejected;
+}
+
+}  // namespace intsim::models::guests
