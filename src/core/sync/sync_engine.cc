@@ -261,6 +261,14 @@ bool SyncEngine::apply(FeedState& feed, const std::vector<FeedStay>* shown, bool
     ++stats_.added;
   }
   for (const KnownStay& k : d.changed) {
+    const bookings::Stay* existing = ledger.find(k.stay_id);
+    // Never revive a stay we cancelled (a snapshot commit that failed after the cancel).
+    if (existing && !bookings::is_active(existing->state)) continue;
+    if (existing && existing->first_night == k.first_night && existing->end_night == k.end_night) {
+      // Only the UID churned: the booking is the same, and the snapshot keeps the new UID.
+      ++stats_.uid_changes;
+      continue;
+    }
     if (!upsert(k, false)) return false;
     ++stats_.changed;
   }

@@ -16,7 +16,9 @@
 // nothing at the channel, a lost one is simply the next poll, and the schedule is volatile on
 // purpose (after a crash every feed is polled again soon). What is durable is each feed's
 // snapshot (table "ota_feeds", key "<channel>/<unit>": ETag, hash, stays), written after the
-// ledger changes it implies, so a crash in between replays an idempotent diff.
+// ledger changes it implies, so a crash in between replays an idempotent diff. A change of UID
+// alone stays in the snapshot (the ledger keeps the UID it first saw): the booking did not
+// change, and re-upserting it would re-run conflict resolution (and its alerts) for nothing.
 //
 // Request ids: base_request_id | n. The owner routes a result here when owns_request(id), which
 // asks the engine's own table of requests in flight: other components (the outbox) draw their
@@ -92,6 +94,7 @@ struct SyncStats {
   std::uint64_t partial = 0;  // parsed, but not a complete calendar
   std::uint64_t failed = 0;
   std::uint64_t added = 0, changed = 0, cancelled = 0;
+  std::uint64_t uid_changes = 0;     // matched by dates under a new UID: nothing to tell bookings
   std::uint64_t race_conflicts = 0;  // an upsert that met an active stay on its nights
   std::uint64_t apply_errors = 0;
 };

@@ -186,8 +186,13 @@ TEST(SyncEngine, UidChurnDoesNotDuplicateStays) {
   h.serve(airbnb({{"a1", 10, 13}}));
   h.serve(airbnb({{"new-uid", 10, 13}}));
   EXPECT_TRUE(h.active("airbnb:a1"));
-  EXPECT_EQ(h.sink.ledger_.find("airbnb:a1")->external_uid, "new-uid");
   EXPECT_EQ(h.sink.ledger_.stays().size(), 1u);
+  EXPECT_EQ(h.feed().stays.at(0).uid, "new-uid");
+  EXPECT_EQ(h.engine->stats().uid_changes, 1u);
+  EXPECT_TRUE(h.sink.resolutions.empty());
+  // Dates that change under the new UID are a change the ledger hears of.
+  h.serve(airbnb({{"new-uid", 11, 13}}));
+  EXPECT_EQ(h.sink.ledger_.find("airbnb:a1")->first_night, 11);
 }
 
 TEST(SyncEngine, ARaceWithADirectStayIsCountedAndResolved) {
