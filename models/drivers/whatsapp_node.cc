@@ -16,7 +16,9 @@ WhatsAppNode::WhatsAppNode(sim::Network& network, whatsapp::WhatsAppConfig confi
     : network_(network),
       ports_(network, network.add_node(name), network.simulation().rng("node." + name)),
       model_(std::move(config), network.simulation().rng(name)),
-      queue_(std::move(webhooks), network.simulation().rng(name + ".webhooks")) {
+      queue_(webhooks, network.simulation().rng(name + ".webhooks")),
+      verify_token_(webhooks.verify_token),
+      webhook_path_(webhooks.path) {
   network_.set_endpoint(ports_.node, this);
   ports_.http.set_sink(this);
   const auto core = network_.find_node(core_node);
@@ -37,7 +39,7 @@ void WhatsAppNode::stop_inbound() {
 }
 
 bool WhatsAppNode::idle() const {
-  return in_flight_.empty() && queue_.idle() && !model_.pending_statuses();
+  return in_flight_.empty() && queue_.idle() && !model_.pending_statuses() && handshake_verified_;
 }
 
 core::TimeUs WhatsAppNode::now_us() {
@@ -65,6 +67,14 @@ void WhatsAppNode::on_event(const sim::Event&) {
 
 void WhatsAppNode::on_http_result(core::RequestId id, core::HttpResult result, core::TimeUs) {
   const core::TimeUs now = now_us();
+  if (handshake_in_flight_ && id == handshake_request_) {
+    handshake_in_flight_ = false;
+    handshake_verified_ = result.has_response() && result.response.status == 200 &&
+                          result.response.body == handshake_challenge_;
+    if (!handshake_verified_) handshake_next_us_ = now + kHandshakeRetryUs;
+    settle(now);
+    return;
+  }
   const auto it = in_flight_.find(id);
   if (it == in_flight_.end()) return;
   const std::uint64_t attempt = it->second;
@@ -76,6 +86,17 @@ void WhatsAppNode::on_http_result(core::RequestId id, core::HttpResult result, c
 }
 
 void WhatsAppNode::settle(core::TimeUs now) {
+  if (!handshake_verified_ && !handshake_in_flight_ && now >= handshake_next_us_) {
+    ++handshake_attempts_;
+    handshake_challenge_ = std::to_string(ports_.random.next_u64());
+    handshake_request_ = next_request_id_++;
+    handshake_in_flight_ = true;
+    core::HttpRequest r;
+    r.method = "GET";
+    r.target = webhook_path_ + "?hub.mode=subscribe&hub.verify_token=" + verify_token_ +
+               "&hub.challenge=" + handshake_challenge_;
+    ports_.http.send(handshake_request_, "core", std::move(r), now + kDeliveryTimeoutUs);
+  }
   model_.advance(now);
   for (std::string& body : model_.take_webhooks()) queue_.enqueue(std::move(body), now);
   for (whatsapp::WebhookAttempt& a : queue_.take_due(now)) {
@@ -83,7 +104,9 @@ void WhatsAppNode::settle(core::TimeUs now) {
     in_flight_.emplace(id, a.id);
     ports_.http.send(id, "core", std::move(a.request), now + kDeliveryTimeoutUs);
   }
-  arm_wakeup(std::min(model_.next_wakeup_us(), queue_.next_wakeup_us()));
+  core::TimeUs next = std::min(model_.next_wakeup_us(), queue_.next_wakeup_us());
+  if (!handshake_verified_ && !handshake_in_flight_) next = std::min(next, handshake_next_us_);
+  arm_wakeup(next);
 }
 
 void WhatsAppNode::arm_wakeup(core::TimeUs node_at_us) {

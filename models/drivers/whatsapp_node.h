@@ -3,6 +3,10 @@
 // the model's webhooks (signed with X-Hub-Signature-256) to the core's endpoint through a
 // WebhookQueue, reporting each attempt's outcome so Meta's retries run.
 //
+// Before any webhook, Meta verifies the subscription: a GET with hub.mode=subscribe,
+// hub.verify_token and a random hub.challenge that the core must echo; it is repeated every
+// kHandshakeRetryUs until it succeeds, and handshake_verified() is the ground truth.
+//
 // Every send is tagged with the sender's incarnation (Network::incarnation), so an oracle can
 // tell a core that forgot a rate-limit answer in a crash from one that ignored it.
 #pragma once
@@ -34,6 +38,9 @@ class WhatsAppNode final : public sim::HttpEndpoint,
   void stop_inbound();
   // No status change pending, no webhook waiting or in flight.
   bool idle() const;
+  bool handshake_verified() const { return handshake_verified_; }
+  std::uint64_t handshake_attempts() const { return handshake_attempts_; }
+  static constexpr core::TimeUs kHandshakeRetryUs = 30 * core::kUsPerSec;
 
   void on_request(sim::ExchangeId exchange, const core::HttpRequest& request,
                   core::TimeUs now_us) override;
@@ -56,6 +63,15 @@ class WhatsAppNode final : public sim::HttpEndpoint,
   core::TimeUs model_now_us_ = 0;
   std::map<core::RequestId, std::uint64_t> in_flight_;  // request id -> webhook attempt id
   core::RequestId next_request_id_ = 1;
+  // The GET handshake: verified once the core echoed the challenge.
+  bool handshake_verified_ = false;
+  bool handshake_in_flight_ = false;
+  core::RequestId handshake_request_ = 0;
+  std::string handshake_challenge_;
+  core::TimeUs handshake_next_us_ = 0;
+  std::uint64_t handshake_attempts_ = 0;
+  std::string verify_token_;
+  std::string webhook_path_;
 };
 
 }  // namespace intsim::models::drivers

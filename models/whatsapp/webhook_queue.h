@@ -26,6 +26,8 @@ inline constexpr core::TimeUs kNever = std::numeric_limits<core::TimeUs>::max();
 struct WebhookQueueConfig {
   std::string app_secret = "intsim_meta_app_secret";
   std::string path = "/webhooks/whatsapp";
+  // The verify token of the subscription's GET handshake (hub.verify_token).
+  std::string verify_token = "intsim_verify_token";
   // Delay before a payload's first attempt, uniform in [min, max]: the spread reorders.
   core::TimeUs delay_us_min = 50 * core::kUsPerMs;
   core::TimeUs delay_us_max = 3 * core::kUsPerSec;
