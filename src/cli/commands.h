@@ -20,6 +20,7 @@ std::span<const Command> commands();
 
 int cmd_ical(int argc, char** argv);
 int cmd_merge(int argc, char** argv);
+int cmd_peers(int argc, char** argv);
 int cmd_repro(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 int cmd_serve(int argc, char** argv);

@@ -4,6 +4,8 @@
 #   sim/        -> src/core only
 #   models/     -> sim/ and src/core
 #   src/server  -> src/core only (never sim/ or models/)
+#   src/peers   -> models/ (and sim/'s Rng), src/server and src/core: the real-clock driver of
+#                  the peer models for `intsim peers`; nothing inside those layers includes it
 # Usage: check_layering.sh ROOT      (exit 1 and a list of offending lines on violation)
 #        check_layering.sh --self-test
 set -u
@@ -22,13 +24,15 @@ check() {
       bad=1
     fi
   }
-  rule src/core 'boost/asio|boost/beast|sim/|models/|src/server/|src/harness/|src/cli/' \
+  rule src/core 'boost/asio|boost/beast|sim/|models/|src/server/|src/peers/|src/harness/|src/cli/' \
     'Boost.Asio/Beast, sim/, models/ or the outer layers'
-  rule sim 'boost/asio|boost/beast|models/|src/server/|src/harness/|src/cli/' \
+  rule sim 'boost/asio|boost/beast|models/|src/server/|src/peers/|src/harness/|src/cli/' \
     'Asio/Beast, models/ or the outer layers'
-  rule models 'boost/asio|boost/beast|src/server/|src/harness/|src/cli/' \
+  rule models 'boost/asio|boost/beast|src/server/|src/peers/|src/harness/|src/cli/' \
     'Asio/Beast or the outer layers'
-  rule src/server 'sim/|models/|src/harness/|src/cli/' 'sim/, models/ or the harness'
+  rule src/server 'sim/|models/|src/peers/|src/harness/|src/cli/' \
+    'sim/, models/, src/peers or the harness'
+  rule src/peers 'src/harness/|src/cli/' 'the harness or the CLI'
   return $bad
 }
 
@@ -38,7 +42,8 @@ if [ "${1:-}" = "--self-test" ]; then
   echo '#include "src/core/time.h"' > "$tmp/src/core/ok.h"
   echo '#include "src/core/time.h"' > "$tmp/sim/ok.h"
   check "$tmp" >/dev/null || { echo "self-test: a clean tree was reported"; exit 1; }
-  for bad in '#include <boost/asio.hpp>' '#include "sim/scheduler.h"' '#  include "models/x.h"'; do
+  for bad in '#include <boost/asio.hpp>' '#include "sim/scheduler.h"' '#  include "models/x.h"' \
+             '#include "src/peers/stripe_peer.h"'; do
     echo "$bad" > "$tmp/src/core/bad.h"
     if check "$tmp" >/dev/null; then echo "self-test: missed: $bad"; exit 1; fi
   done
