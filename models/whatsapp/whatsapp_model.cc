@@ -122,7 +122,9 @@ core::HttpResponse WhatsAppModel::handle(const core::HttpRequest& request, core:
   if (!well_formed) return refuse(400, 100, "Invalid parameter");
 
   // Throughput: every request counts against the number's messages per second.
-  std::erase_if(recent_sends_, [&](core::TimeUs t) { return t <= now_us - core::kUsPerSec; });
+  while (!recent_sends_.empty() && recent_sends_.front() <= now_us - core::kUsPerSec) {
+    recent_sends_.pop_front();
+  }
   if (static_cast<std::int64_t>(recent_sends_.size()) >= config_.throughput_per_sec) {
     return refuse(400, 130429, "Rate limit hit");
   }
@@ -173,8 +175,7 @@ void WhatsAppModel::plan_statuses(const std::string& wamid, core::TimeUs now_us)
   }
 }
 
-std::string WhatsAppModel::value_envelope(const std::string& value_json) const {
-  json value = json::parse(value_json);
+std::string WhatsAppModel::value_envelope(json value) const {
   value["metadata"] = {{"display_phone_number", config_.display_phone_number},
                        {"phone_number_id", config_.phone_number_id}};
   json body = {{"object", "whatsapp_business_account"},
@@ -194,7 +195,7 @@ void WhatsAppModel::emit_status(const std::string& wamid, const std::string& sta
              {"recipient_id", recipient_of_[wamid]}};
   if (const std::string& cb = callbacks_[wamid]; !cb.empty()) st["biz_opaque_callback_data"] = cb;
   json value = {{"messaging_product", "whatsapp"}, {"statuses", json::array({st})}};
-  webhooks_.push_back(value_envelope(value.dump()));
+  webhooks_.push_back(value_envelope(std::move(value)));
 }
 
 void WhatsAppModel::emit_inbound(const std::string& user, core::TimeUs now_us) {
@@ -208,7 +209,7 @@ void WhatsAppModel::emit_inbound(const std::string& user, core::TimeUs now_us) {
   json value = {{"messaging_product", "whatsapp"},
                 {"contacts", {{{"profile", {{"name", "Guest"}}}, {"wa_id", user}}}},
                 {"messages", json::array({msg})}};
-  webhooks_.push_back(value_envelope(value.dump()));
+  webhooks_.push_back(value_envelope(std::move(value)));
   if (config_.inbound_per_user_per_day > 0) {
     const double mean_us = static_cast<double>(core::kUsPerDay) / config_.inbound_per_user_per_day;
     schedule(now_us + 1 + static_cast<core::TimeUs>(rng_.exponential(mean_us)),

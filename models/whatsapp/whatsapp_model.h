@@ -18,7 +18,9 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <utility>
@@ -125,7 +127,8 @@ class WhatsAppModel {
   void emit_status(const std::string& wamid, const std::string& status, core::TimeUs now_us);
   void emit_inbound(const std::string& user, core::TimeUs now_us);
   void plan_statuses(const std::string& wamid, core::TimeUs now_us);
-  std::string value_envelope(const std::string& value_json) const;
+  // The whole webhook body around one change value.
+  std::string value_envelope(nlohmann::ordered_json value) const;
   bool deliverable(const std::string& to);
 
   WhatsAppConfig config_;
@@ -133,7 +136,7 @@ class WhatsAppModel {
   std::map<std::pair<core::TimeUs, std::uint64_t>, Scheduled> scheduled_;
   std::uint64_t next_seq_ = 0;
   std::uint64_t next_wamid_ = 1;
-  std::vector<core::TimeUs> recent_sends_;  // accepted or not, for the throughput limit
+  std::deque<core::TimeUs> recent_sends_;  // the last second's requests (throughput limit)
   std::map<std::string, core::TimeUs> last_accepted_us_;
   std::map<std::string, core::TimeUs> last_inbound_us_;
   std::map<std::string, bool> deliverable_;

@@ -431,6 +431,11 @@ void Oracles::check_message_statuses() {
 bool Oracles::whatsapp_converged() {
   models::drivers::WhatsAppNode* wa = world_.whatsapp();
   if (!wa) return true;
+  if (!wa->handshake_verified()) {
+    why_not_ = fmt::format("WhatsApp's GET handshake has not been answered yet ({} attempts)",
+                           wa->handshake_attempts());
+    return false;
+  }
   if (!wa->idle()) {
     why_not_ = "WhatsApp still has statuses or webhooks to deliver";
     return false;

@@ -235,6 +235,7 @@ core::Status World::build(const Scenario& scenario, std::uint64_t seed, bool swa
     }
     models::whatsapp::WebhookQueueConfig hooks = peers.whatsapp_webhooks;
     hooks.app_secret = std::string(kWhatsAppAppSecret);
+    hooks.verify_token = std::string(kWhatsAppVerifyToken);
     w->whatsapp_ =
         std::make_unique<models::drivers::WhatsAppNode>(*w->network_, std::move(wa), hooks);
   }
