@@ -4,6 +4,9 @@
 //   node serve_e2e.js PATH/TO/intsim basic   signed event -> 2xx and its effect; tampered -> 400;
 //                                            replay -> already processed, store unchanged;
 //                                            WhatsApp GET handshake; ical.js parses the export
+//   node serve_e2e.js PATH/TO/intsim peers   `intsim peers` as Stripe: a booking makes the core
+//                                            create a PaymentIntent on the peer, whose signed
+//                                            events come back and confirm the booking
 //   node serve_e2e.js PATH/TO/intsim crash   kill -9 under load, restart: every acknowledged
 //                                            webhook is in the store and a redelivery of any of
 //                                            them is "already processed" (none processed twice)
@@ -28,16 +31,19 @@ let server = null;
 function fail(msg) {
   console.error('FAIL: ' + msg);
   if (server) server.kill('SIGKILL');
+  if (peers) peers.kill('SIGKILL');
   process.exit(1);
 }
 function check(cond, msg) {
   if (!cond) fail(msg);
 }
 
+function writeConfig(stripePort) {
 fs.writeFileSync(
   path.join(tmp, 'serve.json'),
   JSON.stringify({
     listen: { address: '127.0.0.1', port: 0 },
+    peers: stripePort ? { stripe: { base_url: `http://127.0.0.1:${stripePort}` } } : {},
     store: { path: db },
     units: [{ id: 'u1', kind: 'studio' }],
     secrets: {
@@ -47,6 +53,8 @@ fs.writeFileSync(
     },
   }),
 );
+}
+writeConfig(0);
 
 // Starts `intsim serve` and resolves with its port once it logs serve.listening.
 function start() {
@@ -249,6 +257,69 @@ async function crash() {
               `${stored.size} stored at the kill)`);
 }
 
-(mode === 'crash' ? crash() : basic())
+// Starts `intsim peers` (the simulated Stripe) on an ephemeral port and resolves with it.
+function startPeers(corePort) {
+  return new Promise((resolve, reject) => {
+    peers = spawn(intsim, ['peers', '--core-url', `http://127.0.0.1:${corePort}`,
+                           '--stripe-port', '0', '--seed', '7'], {
+      env: { ...process.env, INTSIM_STRIPE_WEBHOOK_SECRET: secret },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let log = '';
+    const timer = setTimeout(() => reject(new Error('no peers.listening in 10 s:\n' + log)), 10000);
+    peers.stderr.on('data', (chunk) => {
+      log += chunk;
+      const m = /"event":"peers.listening".*"port":"(\d+)"/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    peers.on('exit', (code) => reject(new Error(`peers exited with ${code}:\n${log}`)));
+  });
+}
+let peers = null;
+
+async function withPeers() {
+  // The core's port is needed by the peer and the peer's by the core: fix the core's first.
+  const probe = http.createServer();
+  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+  const corePort = probe.address().port;
+  probe.close();
+  const stripePort = await startPeers(corePort);
+  writeConfig(stripePort);
+  const cfg = JSON.parse(fs.readFileSync(path.join(tmp, 'serve.json'), 'utf8'));
+  cfg.listen.port = corePort;
+  fs.writeFileSync(path.join(tmp, 'serve.json'), JSON.stringify(cfg));
+  const port = await start();
+  check(port === corePort, `serve listens on ${port}, expected ${corePort}`);
+  const created = await request(port, 'POST', '/api/bookings', JSON.stringify({
+    guest: 'g_2', unit: 'u1', first_night: '2031-05-01', nights: 3, currency: 'EUR',
+    payment_method: 'pm_card_visa',
+  }), { 'Content-Type': 'application/json' });
+  check(created.status === 201, `booking create: ${created.status} ${created.body}`);
+  const id = JSON.parse(created.body).booking_id;
+  let booking = null;
+  for (let i = 0; i < 100; ++i) {  // the peer delivers within a couple of seconds
+    booking = JSON.parse((await request(port, 'GET', `/api/bookings/${id}`)).body);
+    if (booking.status === 'confirmed') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  check(booking.status === 'confirmed' && booking.payment.status === 'succeeded',
+        `booking not confirmed through the Stripe peer: ${JSON.stringify(booking)}`);
+  check(/^pi_/.test(booking.payment.payment_intent), 'no PaymentIntent from the peer');
+  const inbox = sql(`SELECT count(*) FROM kv WHERE tbl='webhook_inbox'`).trim();
+  check(Number(inbox) >= 1, 'no event from the peer reached the inbox');
+  peers.removeAllListeners('exit');
+  peers.kill('SIGTERM');
+  peers = null;
+  server.removeAllListeners('exit');
+  server.kill('SIGTERM');
+  server = null;
+  agent.destroy();
+  console.log(`serve e2e peers: passed (${inbox} events from the Stripe peer in the inbox)`);
+}
+
+(mode === 'crash' ? crash() : mode === 'peers' ? withPeers() : basic())
   .then(() => fs.rmSync(tmp, { recursive: true, force: true }))
   .catch((e) => fail(e.stack || String(e)));
