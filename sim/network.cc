@@ -382,6 +382,7 @@ void Network::finish(Handle call_handle, HttpResult result) {
       ++stats_.malformed;
       break;
   }
+  if (observer_ != nullptr) observer_->on_result(c.from, c.to, c.request, result);
   core::HttpResultSink* sink = c.sink;
   const core::RequestId id = c.request_id;
   const NodeId from = c.from;
@@ -443,6 +444,7 @@ void Network::on_request_arrival(const Event& ev) {
   info.copy = c.arrivals++;
   info.sent_at_us = c.sent_at_us;
   info.arrived_at_us = sim_.now_us();
+  if (observer_ != nullptr) observer_->on_request_arrival(info, c.request);
 
   if (server.interceptor != nullptr &&
       server.interceptor->on_request(info, c.request) == RequestInterceptor::Verdict::kSwallow) {

@@ -101,6 +101,18 @@ class RequestInterceptor {
   virtual void on_outcome(const DeliveryInfo& info, const Outcome& outcome) = 0;
 };
 
+// Watches message-level facts for a sequence diagram (reports/replay.h). It only reads: it
+// must not send, arm timers or draw randomness, so a run with an observer is the same run.
+class NetworkObserver {
+ public:
+  virtual ~NetworkObserver() = default;
+  // A copy of a request reached its server (before the interceptor and the HTTP faults).
+  virtual void on_request_arrival(const DeliveryInfo& info, const core::HttpRequest& request) = 0;
+  // A send's one result reached its client: a response, or why there is none.
+  virtual void on_result(NodeId client, NodeId server, const core::HttpRequest& request,
+                         const core::HttpResult& result) = 0;
+};
+
 // The envelope of one send.
 struct Outgoing {
   NodeId from = kNoNode;
@@ -156,6 +168,8 @@ class Network final : public Handler, public StoreFaultSource {
   void attach_store(NodeId node, CrashableStore* store);
   // Sees every request arriving at `node` (one interceptor per node; null removes it).
   void set_interceptor(NodeId node, RequestInterceptor* interceptor);
+  // One observer for the whole network; null removes it.
+  void set_observer(NetworkObserver* observer) { observer_ = observer; }
 
   // ---- HTTP -----------------------------------------------------------------------------
   void send(const Outgoing& out, core::HttpRequest request);
@@ -326,6 +340,7 @@ class Network final : public Handler, public StoreFaultSource {
   FaultCounts counts_;
   NetworkStats stats_;
   std::string detail_;  // scratch for trace details
+  NetworkObserver* observer_ = nullptr;
 
   std::uint16_t k_request_, k_response_, k_deadline_, k_connect_fail_, k_timer_, k_crash_,
       k_restart_, k_window_;

@@ -11,6 +11,8 @@
 #include <memory>
 #include <thread>
 
+#include "reports/replay.h"
+#include "reports/report.h"
 #include "src/cli/args.h"
 #include "src/cli/commands.h"
 #include "src/cli/exit_codes.h"
@@ -216,8 +218,17 @@ int cmd_run(int argc, char** argv) {
     fmt::print(stderr, "intsim run: {}\n", st.message());
     return kExitInternalError;
   }
+  // The report beside the results: the first failing seeds are replayed for their timelines.
+  reports::ReportInput report;
+  report.results = &results;
+  report.failures = reports::failure_stories(results, reports::StoryOptions{});
+  if (core::Status st = reports::write_report(report, out_dir, &written); !st) {
+    fmt::print(stderr, "intsim run: {}\n", st.message());
+    return kExitInternalError;
+  }
   for (const auto& path : written) fmt::print("wrote {}\n", path);
   fmt::print("{} of {} seeds passed\n", results.seeds.size() - failures, results.seeds.size());
+  fmt::print("report: {}\n", fs::absolute(written.back()).lexically_normal().string());
   return exit_status(results.seeds);
 }
 

@@ -21,7 +21,10 @@ std::span<const Command> commands() {
               &cmd_shrink},
       Command{"merge", "merge RESULTS.json... [--out DIR]",
               "combine the results of shards run on different machines", &cmd_merge},
-      Command{"report", "report RESULTS.json -o DIR", "render a reliability report", nullptr},
+      Command{"report", "report RESULTS.json -o DIR [--baseline OLD.json] [--timelines N]",
+              "render report.md and a self-contained report.html (charts, failing seeds' "
+              "timelines, changes from a baseline)",
+              &cmd_report},
       Command{"serve", "serve --config FILE", "run the integration core for real", &cmd_serve},
       Command{"peers", "peers --core-url URL [--stripe-port P] [--seed S]",
               "serve the simulated Stripe over real HTTP, delivering its events to a core",

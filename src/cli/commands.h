@@ -22,6 +22,7 @@ int cmd_ical(int argc, char** argv);
 int cmd_merge(int argc, char** argv);
 int cmd_peers(int argc, char** argv);
 int cmd_repro(int argc, char** argv);
+int cmd_report(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 int cmd_serve(int argc, char** argv);
 int cmd_shrink(int argc, char** argv);
