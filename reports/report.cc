@@ -60,9 +60,9 @@ std::string headline(const harness::Results& results) {
   }
   const std::size_t scenarios = harness::summarize(results).size();
   return fmt::format(
-      "{} scenarios x {} seeds: {} passed, {} failed ({} safety, {} liveness, {} internal errors)",
-      scenarios, results.seeds.size(), passed, results.seeds.size() - passed, safety, liveness,
-      internal);
+      "{} scenario{} x {} seeds: {} passed, {} failed ({} safety, {} liveness, {} internal errors)",
+      scenarios, scenarios == 1 ? "" : "s", results.seeds.size(), passed,
+      results.seeds.size() - passed, safety, liveness, internal);
 }
 
 std::string seed_title(const harness::SeedResult& r) {

@@ -15,7 +15,8 @@ std::vector<std::string> failed_oracles(const harness::Results& results);
 std::uint64_t oracle_failures(const harness::ScenarioSummary& s, const std::string& oracle);
 // A fault effect's key ("dlq_entries") in words ("DLQ entries").
 std::string effect_label(const std::string& key);
-// The headline: "16 seeds: 15 passed, 1 failed (1 safety, 0 liveness, 0 internal)".
+// The headline: "4 scenarios x 16 seeds: 15 passed, 1 failed (1 safety, 0 liveness, 0 internal
+// errors)".
 std::string headline(const harness::Results& results);
 // Seed title: "core-crashes seed 7 (swarm): safety_violation".
 std::string seed_title(const harness::SeedResult& r);

@@ -25,7 +25,7 @@ struct Rendered {
 TEST(ReportsMarkdown, SummaryFaultsAndTheFailingSeedsStory) {
   Rendered r;
   const std::string md = render_markdown(r.input);
-  EXPECT_NE(md.find("1 scenarios x 3 seeds: 2 passed, 1 failed (1 safety, 0 liveness, 0 internal "
+  EXPECT_NE(md.find("1 scenario x 3 seeds: 2 passed, 1 failed (1 safety, 0 liveness, 0 internal "
                     "errors)"),
             std::string::npos);
   EXPECT_NE(md.find("intsim 0.1.0"), std::string::npos);
