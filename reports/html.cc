@@ -2,6 +2,8 @@
 // opens the same from file://, from a CI artefact and offline.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "reports/baseline.h"
 #include "reports/charts.h"
 #include "reports/figures.h"
@@ -10,6 +12,10 @@
 
 namespace intsim::reports {
 namespace {
+
+// Stories drawn in full; past it a failing seed is one repro command (a sweep with thousands of
+// failures still gives a page a browser opens quickly).
+constexpr std::size_t kStoriesMax = 200;
 
 constexpr std::string_view kStyle = R"(
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1180px;color:#1d2330;padding:0 16px}
@@ -250,7 +256,15 @@ std::string render_html(const ReportInput& input) {
   if (!input.failures.empty()) {
     out +=
         fmt::format("<section id=\"failures\"><h2>Failing seeds ({})</h2>", input.failures.size());
-    for (std::size_t i = 0; i < input.failures.size(); ++i) story(input.failures[i], i + 1, out);
+    const std::size_t shown = std::min(input.failures.size(), kStoriesMax);
+    for (std::size_t i = 0; i < shown; ++i) story(input.failures[i], i + 1, out);
+    if (shown < input.failures.size()) {
+      out += fmt::format("<h3>{} more failing seeds</h3><pre>", input.failures.size() - shown);
+      for (std::size_t i = shown; i < input.failures.size(); ++i) {
+        out += escape_xml(harness::repro_command(*input.failures[i].seed)) + "\n";
+      }
+      out += "</pre>";
+    }
     out += "</section>";
   }
   if (input.baseline != nullptr) baseline(input, out);

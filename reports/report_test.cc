@@ -62,6 +62,12 @@ TEST(ReportsMarkdown, StaysWithinAPullRequestCommentWithThousandsOfFailures) {
   const std::string md = render_markdown(r.input);
   EXPECT_LT(md.size(), 65'536u);
   EXPECT_NE(md.find("more failing seeds (every one is in results.json)"), std::string::npos);
+  // The HTML page draws 200 stories and lists the rest by their repro commands.
+  const std::string html = render_html(r.input);
+  EXPECT_EQ(occurrences(html, "<article class=\"story\""), 200u);
+  EXPECT_NE(html.find("<h3>2797 more failing seeds</h3>"), std::string::npos);
+  EXPECT_NE(html.find(harness::repro_command(r.results.seeds.back())), std::string::npos);
+  EXPECT_EQ(testing::unbalanced(html), "");
 }
 
 TEST(ReportsMarkdown, BaselineSectionSaysWhatChanged) {
