@@ -182,10 +182,18 @@ void GuestModel::on_http_result(core::RequestId id, core::HttpResult result, cor
   }
   if (status == 201 || status == 200) {
     const auto body = nlohmann::json::parse(result.response.body, nullptr, false);
-    a.state = BookingAttempt::State::kCreated;
-    if (body.is_object() && body.contains("booking_id") && body["booking_id"].is_string()) {
-      a.booking_id = body["booking_id"].get<std::string>();
+    if (!body.is_object() || !body.contains("booking_id") || !body["booking_id"].is_string()) {
+      // A success whose body arrived garbled tells the guest nothing: ask again with the same
+      // Idempotency-Key, and the core answers with the booking it already made.
+      if (a.attempts < config_.attempts_max) {
+        schedule_retry(index, kRetry);
+      } else {
+        a.state = BookingAttempt::State::kGaveUp;
+      }
+      return;
     }
+    a.state = BookingAttempt::State::kCreated;
+    a.booking_id = body["booking_id"].get<std::string>();
     if (a.cancel_planned && !a.booking_id.empty()) {
       const core::TimeUs later_us =
           rng_.uniform_range(config_.cancel_after_us_min, config_.cancel_after_us_max);

@@ -144,6 +144,7 @@ Status Integration::create(IntegrationConfig config, Ports ports,
   }
   if (stripe.idempotency_header.empty()) stripe.idempotency_header = "Idempotency-Key";
   if (stripe.key_prune_age_us <= 0) stripe.key_prune_age_us = resilience::kStripeKeyPruneAgeUs;
+  stripe.credential_headers = {{"Authorization", "Bearer " + config.stripe_secret_key}};
 
   // WhatsApp has no idempotency key: whether an ambiguous send is retried is the notifications'
   // policy (notification_service.h), whatever else the peer's policy says.
@@ -164,7 +165,6 @@ Status Integration::create(IntegrationConfig config, Ports ports,
   bc.resolver = c.resolver;
   impl->bookings = std::make_unique<bookings::BookingService>(bc, ports, &impl->dispatcher);
   payments::PaymentServiceConfig pc;
-  pc.secret_key = c.stripe_secret_key;
   pc.payment_stuck_after_us = c.payment_stuck_after_us;
   pc.search_settle_us = c.search_settle_us;
   impl->payments = std::make_unique<payments::PaymentService>(pc, ports, &impl->dispatcher,

@@ -139,7 +139,8 @@ Job PaymentService::stripe_job(std::string_view kind, std::string method, std::s
   job.peer = config_.peer;
   job.method = std::move(method);
   job.target = std::move(target);
-  job.headers = {{"Authorization", "Bearer " + config_.secret_key}};
+  // The secret key is not in the job: the dispatcher adds it at send time (PeerPolicy::
+  // credential_headers), so outbox and DLQ rows never hold it.
   if (!body.empty()) job.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
   job.body = std::move(body);
   return job;

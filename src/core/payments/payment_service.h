@@ -68,7 +68,6 @@ class BookingHooks {
 
 struct PaymentServiceConfig {
   std::string peer = "stripe";
-  std::string secret_key = "sk_test_intsim";
   TimeUs payment_stuck_after_us = 15 * kUsPerMin;
   // Stripe's search is eventually consistent ("typically within a minute"): a search that
   // decides whether to create again waits this long after the last create attempt.

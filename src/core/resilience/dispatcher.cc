@@ -199,6 +199,7 @@ void Dispatcher::dispatch(Entry& e, TimeUs now_us) {
   INTSIM_ASSERT(took);
 
   HttpRequest request{job.method, job.target, job.headers, job.body};
+  for (const Header& h : p.credential_headers) request.headers.push_back(h);
   if (!p.idempotency_header.empty())
     request.headers.push_back({p.idempotency_header, job.idempotency_key});
   const RequestId rid = next_request_id_++;

@@ -52,6 +52,10 @@ struct PeerPolicy {
   std::string idempotency_header;
   // How long the peer keeps keys (Stripe: 24 h); 0: forever or not applicable.
   TimeUs key_prune_age_us = 0;
+  // Headers added to every request at send time and never written to the outbox or the DLQ:
+  // credentials (`Authorization: Bearer sk_...`) must not sit in rows that are dumped, replayed
+  // and shipped to reviewers.
+  std::vector<Header> credential_headers;
   // Whether to retry an ambiguous outcome (timeout, malformed response, 5xx). With a key the
   // peer deduplicates, so retrying is safe. Without one (WhatsApp) a retry may deliver twice;
   // false sends such jobs to the DLQ (reason ambiguous_outcome) for reconciliation instead.

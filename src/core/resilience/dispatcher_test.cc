@@ -396,3 +396,23 @@ TEST_F(DispatcherTest, InFlightBoundHoldsJobsBack) {
 
 }  // namespace
 }  // namespace intsim::core::resilience
+
+namespace intsim::core::resilience {
+namespace {
+
+TEST_F(DispatcherTest, CredentialsAreSentButNeverStoredInOutboxOrDlqRows) {
+  config.peers["stripe"].credential_headers = {{"Authorization", "Bearer sk_test_secret"}};
+  rebuild();
+  const std::string id = enqueue();
+  ASSERT_EQ(http.sent.size(), 1u);
+  EXPECT_EQ(http.sent[0].request.header("Authorization"), "Bearer sk_test_secret");
+  std::string row;
+  ASSERT_TRUE(store.get("outbox", id, &row));
+  EXPECT_EQ(row.find("sk_test_secret"), std::string::npos) << row;
+  answer(0, status(400, {}, "{}"));
+  ASSERT_TRUE(store.get("dlq", id, &row));
+  EXPECT_EQ(row.find("sk_test_secret"), std::string::npos) << row;
+}
+
+}  // namespace
+}  // namespace intsim::core::resilience
