@@ -36,7 +36,9 @@ class Echo final : public sim::HttpEndpoint {
     reply_.headers = {{"Content-Type", "application/json"}};
     reply_.body = std::string(300, 'r');
   }
-  void on_request(sim::ExchangeId x, const HttpRequest&, TimeUs) override { net_.respond(x, reply_); }
+  void on_request(sim::ExchangeId x, const HttpRequest&, TimeUs) override {
+    net_.respond(x, reply_);
+  }
 
  private:
   sim::Network& net_;

@@ -254,12 +254,11 @@ bool Attacker::prepare(Injection& inj, core::HttpRequest& request) {
       if (scheme.empty()) return false;
       const std::int64_t unix_s = core::unix_seconds(now_us);
       if (scheme == kSchemeStripe) {
-        set_header(request.headers, {std::string(kStripeHeader),
-                                     fmt::format("t={},v1={}", unix_s, random_hex(64))});
+        set_header(request.headers,
+                   {std::string(kStripeHeader), fmt::format("t={},v1={}", unix_s, random_hex(64))});
       } else if (scheme == kSchemeStandard) {
         set_header(request.headers, {std::string(kStandardTimestamp), std::to_string(unix_s)});
-        set_header(request.headers,
-                   {std::string(kStandardHeader), "v1," + random_base64(32)});
+        set_header(request.headers, {std::string(kStandardHeader), "v1," + random_base64(32)});
       } else {
         set_header(request.headers, {std::string(kWhatsAppHeader), "sha256=" + random_hex(64)});
       }
@@ -308,8 +307,7 @@ std::string Attacker::random_hex(std::size_t chars) {
 }
 
 std::string Attacker::random_base64(std::size_t bytes) {
-  static constexpr char kB64[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string raw(bytes, '\0');
   for (char& c : raw) c = static_cast<char>(rng_.uniform(256));
   std::string out;

@@ -32,9 +32,9 @@
 namespace intsim::models {
 
 // Signature schemes by the name the signer receives.
-inline constexpr std::string_view kSchemeStripe = "stripe";  // Stripe-Signature
+inline constexpr std::string_view kSchemeStripe = "stripe";               // Stripe-Signature
 inline constexpr std::string_view kSchemeStandard = "standard_webhooks";  // webhook-signature
-inline constexpr std::string_view kSchemeWhatsApp = "whatsapp";  // X-Hub-Signature-256
+inline constexpr std::string_view kSchemeWhatsApp = "whatsapp";           // X-Hub-Signature-256
 
 // The scheme whose signature header `request` carries ("" when it carries none).
 std::string_view webhook_scheme(const core::HttpRequest& request);
@@ -68,9 +68,9 @@ Origin origin_of(sim::FaultKind kind);
 
 struct LedgerEntry {
   std::uint64_t delivery_id = 0;
-  core::TimeUs at_us = 0;   // kernel time of arrival
+  core::TimeUs at_us = 0;  // kernel time of arrival
   sim::NodeId from = sim::kNoNode;
-  std::string source;       // the peer whose webhook it is, or derives from ("stripe")
+  std::string source;  // the peer whose webhook it is, or derives from ("stripe")
   Origin origin = Origin::kAuthentic;
   std::uint64_t of_delivery = 0;  // attacks: the authentic delivery it derives from
   std::uint32_t copy = 0;         // 1 for a network duplicate

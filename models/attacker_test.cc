@@ -2,9 +2,8 @@
 // core, and that the ledger's oracle tells a verifying core from one that is not.
 #include "models/attacker.h"
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <set>
 
@@ -33,8 +32,9 @@ class ToySigner final : public WebhookSigner {
     ++calls;
     const std::int64_t t = core::unix_seconds(at_us);
     if (scheme == kSchemeStripe)
-      return {{"Stripe-Signature",
-               fmt::format("t={},v1={}", t, toy_mac(secret, fmt::format("{}.{}", t, request.body)))}};
+      return {
+          {"Stripe-Signature",
+           fmt::format("t={},v1={}", t, toy_mac(secret, fmt::format("{}.{}", t, request.body)))}};
     if (scheme == kSchemeStandard) {
       const std::string id(request.header("webhook-id").value_or(""));
       return {{"webhook-timestamp", std::to_string(t)},
@@ -110,7 +110,8 @@ struct World {
   // Stripe sends webhook `i`, signed with the live secret at its own clock.
   void send_webhook(int i, std::string_view scheme = kSchemeStripe,
                     std::string path = "/webhooks/stripe") {
-    core::HttpRequest r{"POST", std::move(path), {}, fmt::format(R"({{"id":"evt_{}","amount":1000}})", i)};
+    core::HttpRequest r{
+        "POST", std::move(path), {}, fmt::format(R"({{"id":"evt_{}","amount":1000}})", i)};
     for (const core::Header& h : signer.sign(scheme, "whsec_live", net.node_now_us(stripe), r))
       r.headers.push_back(h);
     http.send(static_cast<core::RequestId>(i), "core", std::move(r),

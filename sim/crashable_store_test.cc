@@ -96,8 +96,10 @@ struct Model {
 
   void apply_ops(const std::vector<Op>& ops) {
     for (const Op& op : ops) {
-      if (op.value) committed[op.table][op.key] = *op.value;
-      else if (committed.count(op.table)) committed[op.table].erase(op.key);
+      if (op.value)
+        committed[op.table][op.key] = *op.value;
+      else if (committed.count(op.table))
+        committed[op.table].erase(op.key);
     }
   }
 };
@@ -145,11 +147,13 @@ struct Put : Cmd {
     if (*rc::gen::inRange(0, 4) != 0) value = *gen_value();
   }
   void apply(Model& m) const override {
-    if (const auto it = m.open.find(txn); it != m.open.end()) it->second.push_back({table, key, value});
+    if (const auto it = m.open.find(txn); it != m.open.end())
+      it->second.push_back({table, key, value});
   }
   void run(const Model& m, Sut& sut) const override {
     const bool known = m.open.count(txn) > 0;
-    const bool ok = value ? sut.store.put(txn, table, key, *value) : sut.store.erase(txn, table, key);
+    const bool ok =
+        value ? sut.store.put(txn, table, key, *value) : sut.store.erase(txn, table, key);
     RC_ASSERT(ok == known);
   }
   void show(std::ostream& os) const override {
@@ -194,14 +198,18 @@ struct CommitBatch : Cmd {
   }
   void apply(Model& m) const override {
     if (!m.up) return;
-    if (m.fail_next > 0) --m.fail_next;
-    else m.apply_ops(ops);
+    if (m.fail_next > 0)
+      --m.fail_next;
+    else
+      m.apply_ops(ops);
   }
   void run(const Model& m, Sut& sut) const override {
     core::WriteBatch b;
     for (const Op& op : ops) {
-      if (op.value) b.put(op.table, op.key, *op.value);
-      else b.erase(op.table, op.key);
+      if (op.value)
+        b.put(op.table, op.key, *op.value);
+      else
+        b.erase(op.table, op.key);
     }
     RC_ASSERT(sut.store.commit(b).is_ok() == (m.up && m.fail_next == 0));
   }

@@ -14,9 +14,9 @@
 namespace intsim::sim {
 namespace {
 
-using nlohmann::json;
 using core::Status;
 using core::TimeUs;
+using nlohmann::json;
 
 constexpr std::array<std::string_view, kFaultKindCount> kNames = {
     "latency",
@@ -74,9 +74,8 @@ class ObjectReader {
 
   void fail(std::string_view field, std::string_view what) {
     if (!ok()) return;
-    status_ = Status::invalid_argument(
-        field.empty() ? fmt::format("{}: {}", ptr_, what)
-                      : fmt::format("{}/{}: {}", ptr_, field, what));
+    status_ = Status::invalid_argument(field.empty() ? fmt::format("{}: {}", ptr_, what)
+                                                     : fmt::format("{}/{}: {}", ptr_, field, what));
   }
 
   // A number in [lo, hi]; `fallback` when absent (nullopt: required).
@@ -104,8 +103,7 @@ class ObjectReader {
     if (!ok()) return fallback;
     const auto it = obj_.find(name);
     if (it == obj_.end()) return fallback;
-    if (!it->is_number_integer() || it->get<std::int64_t>() < lo ||
-        it->get<std::int64_t>() > hi) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < lo || it->get<std::int64_t>() > hi) {
       fail(name, fmt::format("expected an integer in [{}, {}], got {}", lo, hi, got(*it)));
       return fallback;
     }
@@ -141,7 +139,8 @@ class ObjectReader {
         if (s == c) return s;
     }
     std::string list;
-    for (std::string_view c : choices) list += fmt::format("{}\"{}\"", list.empty() ? "" : " or ", c);
+    for (std::string_view c : choices)
+      list += fmt::format("{}\"{}\"", list.empty() ? "" : " or ", c);
     fail(name, fmt::format("expected {}, got {}", list, got(*it)));
     return fallback;
   }
@@ -185,7 +184,8 @@ class ObjectReader {
   }
 
   static std::string fmt_num(double x) {
-    if (x == std::floor(x) && std::fabs(x) < 1e15) return fmt::format("{}", static_cast<long long>(x));
+    if (x == std::floor(x) && std::fabs(x) < 1e15)
+      return fmt::format("{}", static_cast<long long>(x));
     return fmt::format("{}", x);
   }
 
@@ -211,8 +211,8 @@ bool is_probabilistic(FaultKind k) {
 }
 
 void read_latency(ObjectReader& r, LatencyDist* d) {
-  const std::string dist = r.choice(
-      "dist", {"constant", "uniform", "normal", "lognormal", "exponential", "pareto"}, "");
+  const std::string dist =
+      r.choice("dist", {"constant", "uniform", "normal", "lognormal", "exponential", "pareto"}, "");
   if (!r.ok()) return;
   if (dist.empty()) {
     r.fail("", "missing \"dist\" (constant, uniform, normal, lognormal, exponential or pareto)");
@@ -285,9 +285,8 @@ Status parse_spec(const json& j, std::size_t index, const std::string& ptr, Faul
   if (!kind) {
     std::string list;
     for (std::string_view n : kNames) list += fmt::format("{}{}", list.empty() ? "" : ", ", n);
-    return Status::invalid_argument(
-        fmt::format("{}/kind: unknown fault kind \"{}\" (expected one of: {})", ptr, kind_name,
-                    list));
+    return Status::invalid_argument(fmt::format(
+        "{}/kind: unknown fault kind \"{}\" (expected one of: {})", ptr, kind_name, list));
   }
   *spec = FaultSpec{};
   spec->kind = *kind;
@@ -305,8 +304,9 @@ Status parse_spec(const json& j, std::size_t index, const std::string& ptr, Faul
   } else {
     r.number("until_s", 0, kSecondsMax, 0.0);  // marks it allowed
     if (*kind == FaultKind::kClog)
-      r.fail("", "missing \"until_s\" (required for kind \"clog\": held messages are "
-                 "released when the window closes)");
+      r.fail("",
+             "missing \"until_s\" (required for kind \"clog\": held messages are "
+             "released when the window closes)");
   }
 
   const std::string because = fmt::format(" (required for kind \"{}\")", kind_name);
@@ -330,8 +330,9 @@ Status parse_spec(const json& j, std::size_t index, const std::string& ptr, Faul
         case FaultKind::kReorder:
           read_extra(r, "window_ms", 200.0, &spec->extra_us_min, &spec->extra_us_max);
           spec->extra_us_min = 0;
-          r.forbid("window_ms_max", "reorder takes only window_ms (the hold-back is drawn in "
-                                    "[0, window_ms])");
+          r.forbid("window_ms_max",
+                   "reorder takes only window_ms (the hold-back is drawn in "
+                   "[0, window_ms])");
           break;
         case FaultKind::kDelaySpike:
           read_extra(r, "extra_ms", 5000.0, &spec->extra_us_min, &spec->extra_us_max);
@@ -354,10 +355,13 @@ Status parse_spec(const json& j, std::size_t index, const std::string& ptr, Faul
       if (*kind == FaultKind::kCrash) {
         const bool at = r.has("at_s"), mean = r.has("mean_interval_s");
         if (r.ok() && at == mean)
-          r.fail("", "crash takes exactly one of \"at_s\" (one crash) or \"mean_interval_s\" "
-                     "(random crashes in the window)");
-        if (at) spec->at_us = seconds_to_us(r.number("at_s", 0, kSecondsMax, 0.0));
-        else r.number("at_s", 0, kSecondsMax, 0.0);
+          r.fail("",
+                 "crash takes exactly one of \"at_s\" (one crash) or \"mean_interval_s\" "
+                 "(random crashes in the window)");
+        if (at)
+          spec->at_us = seconds_to_us(r.number("at_s", 0, kSecondsMax, 0.0));
+        else
+          r.number("at_s", 0, kSecondsMax, 0.0);
         if (mean) {
           spec->mean_interval_us =
               seconds_to_us(r.number("mean_interval_s", 0.001, kSecondsMax, 1.0));
@@ -399,9 +403,9 @@ Status parse_swarm(const json& j, const std::string& ptr, SwarmOptions* out) {
       const json& k = (*it)[i];
       const auto kind = k.is_string() ? fault_kind_from_name(k.get<std::string>()) : std::nullopt;
       if (!kind || *kind == FaultKind::kLatency)
-        return Status::invalid_argument(fmt::format(
-            "{}/kinds/{}: expected the name of a fault kind other than latency, got {}", ptr, i,
-            got(k)));
+        return Status::invalid_argument(
+            fmt::format("{}/kinds/{}: expected the name of a fault kind other than latency, got {}",
+                        ptr, i, got(k)));
       out->kinds.push_back(*kind);
     }
   }
@@ -468,13 +472,13 @@ Status parse_fault_plan(const json& fragment, FaultPlan* out, std::string_view p
   const std::string prefix(pointer_prefix);
   *out = FaultPlan{};
   if (!fragment.is_object())
-    return Status::invalid_argument(fmt::format(
-        "{}: expected an object with \"faults\" and/or \"swarm\", got {}",
-        prefix.empty() ? "/" : prefix, got(fragment)));
+    return Status::invalid_argument(
+        fmt::format("{}: expected an object with \"faults\" and/or \"swarm\", got {}",
+                    prefix.empty() ? "/" : prefix, got(fragment)));
   for (auto it = fragment.begin(); it != fragment.end(); ++it) {
     if (it.key() != "faults" && it.key() != "swarm")
-      return Status::invalid_argument(fmt::format(
-          "{}/{}: unknown field (expected one of: faults, swarm)", prefix, it.key()));
+      return Status::invalid_argument(
+          fmt::format("{}/{}: unknown field (expected one of: faults, swarm)", prefix, it.key()));
   }
   if (const auto it = fragment.find("faults"); it != fragment.end()) {
     if (!it->is_array())
@@ -565,8 +569,10 @@ json to_json(const FaultSpec& s) {
     case FaultLayer::kProcess:
       j["node"] = s.node;
       if (s.kind == FaultKind::kCrash) {
-        if (s.mean_interval_us > 0) j["mean_interval_s"] = us_to_seconds(s.mean_interval_us);
-        else j["at_s"] = us_to_seconds(s.at_us);
+        if (s.mean_interval_us > 0)
+          j["mean_interval_s"] = us_to_seconds(s.mean_interval_us);
+        else
+          j["at_s"] = us_to_seconds(s.at_us);
         j["restart_after_s"] = us_to_seconds(s.restart_after_us);
       } else if (s.kind == FaultKind::kClockSkew) {
         j["offset_ms"] = us_to_ms(s.offset_us);
@@ -657,17 +663,15 @@ FaultPlan draw_swarm(const SwarmOptions& options, const SwarmTopology& topology,
       const double x = det_exp(det_log(lo) + (det_log(hi) - det_log(lo)) * krng.next_double());
       return std::min(1.0, x * options.intensity);
     };
-    auto ms = [&](double lo, double hi) {
-      return ms_to_us(lo + (hi - lo) * krng.next_double());
-    };
+    auto ms = [&](double lo, double hi) { return ms_to_us(lo + (hi - lo) * krng.next_double()); };
     auto peer = [&]() -> std::string {
       if (topology.peers.empty()) return "*";
       return topology.peers[krng.uniform(topology.peers.size())];
     };
     auto win = [&](double min_fraction, double max_fraction) {
-      const auto len = static_cast<TimeUs>(
-          static_cast<double>(phase_us) *
-          (min_fraction + (max_fraction - min_fraction) * krng.next_double()));
+      const auto len =
+          static_cast<TimeUs>(static_cast<double>(phase_us) *
+                              (min_fraction + (max_fraction - min_fraction) * krng.next_double()));
       const TimeUs length_us = std::max<TimeUs>(len, core::kUsPerSec);
       s.from_us = static_cast<TimeUs>(
           krng.uniform(static_cast<std::uint64_t>(std::max<TimeUs>(phase_us - length_us, 1))));
@@ -725,9 +729,9 @@ FaultPlan draw_swarm(const SwarmOptions& options, const SwarmTopology& topology,
       case FaultKind::kCrash:
         s.node = topology.core;
         s.probability = 1.0;
-        s.mean_interval_us = static_cast<TimeUs>(static_cast<double>(phase_us) *
-                                                 (0.25 + 0.75 * krng.next_double()) /
-                                                 std::max(options.intensity, 0.01));
+        s.mean_interval_us =
+            static_cast<TimeUs>(static_cast<double>(phase_us) * (0.25 + 0.75 * krng.next_double()) /
+                                std::max(options.intensity, 0.01));
         s.restart_after_us = ms(1000, 30000);
         break;
       case FaultKind::kClockSkew:

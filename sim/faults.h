@@ -122,15 +122,15 @@ struct FaultSpec {
   std::string node;
 
   // Parameters.
-  LatencyDist latency;             // kLatency
-  core::TimeUs extra_us_min = 0;   // kDelaySpike extra delay, kReorder hold-back,
-  core::TimeUs extra_us_max = 0;   // kSlowResponse lateness past the deadline
-  std::int64_t retry_after_s = 1;  // kHttp429
-  core::TimeUs at_us = -1;               // kCrash: one crash at this time (or -1)
-  core::TimeUs mean_interval_us = 0;     // kCrash: crashes as a Poisson process (or 0)
+  LatencyDist latency;                // kLatency
+  core::TimeUs extra_us_min = 0;      // kDelaySpike extra delay, kReorder hold-back,
+  core::TimeUs extra_us_max = 0;      // kSlowResponse lateness past the deadline
+  std::int64_t retry_after_s = 1;     // kHttp429
+  core::TimeUs at_us = -1;            // kCrash: one crash at this time (or -1)
+  core::TimeUs mean_interval_us = 0;  // kCrash: crashes as a Poisson process (or 0)
   core::TimeUs restart_after_us = 10 * core::kUsPerSec;  // kCrash
-  core::TimeUs offset_us = 0;            // kClockSkew
-  double drift_ppm = 0.0;                // kClockSkew
+  core::TimeUs offset_us = 0;                            // kClockSkew
+  double drift_ppm = 0.0;                                // kClockSkew
 
   bool active_at(core::TimeUs since_start_us) const {
     return since_start_us >= from_us && since_start_us < until_us;
@@ -141,7 +141,7 @@ struct FaultSpec {
 // Swarm testing: per seed, draw which kinds are on and at what rates.
 struct SwarmOptions {
   core::TimeUs phase_us = 600 * core::kUsPerSec;  // faults are drawn inside [0, phase)
-  std::vector<FaultKind> kinds;  // the kinds that may be drawn; empty: every swarmable kind
+  std::vector<FaultKind> kinds;     // the kinds that may be drawn; empty: every swarmable kind
   double enable_probability = 0.5;  // chance that each kind is on
   double intensity = 1.0;           // scales every drawn rate (clamped to 1)
   friend bool operator==(const SwarmOptions&, const SwarmOptions&) = default;

@@ -84,9 +84,9 @@ TEST(FaultPlanParse, ErrorsNameThePointerAndTheExpectation) {
   EXPECT_EQ(error_of(R"({"faults":[{"kind":"drop","probability":0.1,"link":{"form":"a"}}]})")
                 .substr(0, 39),
             "/faults/0/link/form: unknown field (exp");
-  EXPECT_EQ(error_of(R"({"faults":[{"kind":"drop","probabilty":0.1,"probability":0.1}]})")
-                .substr(0, 58),
-            "/faults/0/probabilty: unknown field for kind \"drop\" (expec");
+  EXPECT_EQ(
+      error_of(R"({"faults":[{"kind":"drop","probabilty":0.1,"probability":0.1}]})").substr(0, 58),
+      "/faults/0/probabilty: unknown field for kind \"drop\" (expec");
   EXPECT_EQ(error_of(R"({"faults":[{"kind":"crash","node":"core"}]})"),
             "/faults/0: crash takes exactly one of \"at_s\" (one crash) or \"mean_interval_s\" "
             "(random crashes in the window)");
@@ -105,8 +105,7 @@ TEST(FaultPlanParse, ErrorsNameThePointerAndTheExpectation) {
             "only");
   EXPECT_EQ(error_of(R"({"faults":{"kind":"drop"}})"),
             "/faults: expected an array, got {\"kind\":\"drop\"}");
-  EXPECT_EQ(error_of(R"({"falts":[]})"),
-            "/falts: unknown field (expected one of: faults, swarm)");
+  EXPECT_EQ(error_of(R"({"falts":[]})"), "/falts: unknown field (expected one of: faults, swarm)");
   EXPECT_EQ(error_of(R"({"faults":[42]})"), "/faults/0: expected an object, got 42");
   EXPECT_EQ(error_of(R"({"swarm":{"kinds":["drop","latency"]}})"),
             "/swarm/kinds/1: expected the name of a fault kind other than latency, got "
@@ -143,8 +142,7 @@ TEST(FaultPlanNames, UnknownNodesAreReportedWithTheKnownOnes) {
       {"kind":"http_503","peer":"strip","probability":0.1}]})",
                                     &plan));
   const core::Status s = check_node_names(plan, {"stripe", "core", "attacker"});
-  EXPECT_EQ(s.message(),
-            "/faults/1/peer: unknown node \"strip\" (known: attacker, core, stripe)");
+  EXPECT_EQ(s.message(), "/faults/1/peer: unknown node \"strip\" (known: attacker, core, stripe)");
   EXPECT_TRUE(check_node_names(plan, {"strip", "core"}));
 }
 

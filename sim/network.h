@@ -76,10 +76,10 @@ struct DeliveryInfo {
   std::uint64_t delivery_id = 0;  // unique per arrival at a serving node (duplicates too)
   NodeId from = kNoNode;
   NodeId to = kNoNode;
-  std::uint64_t tag = 0;     // the sender's tag (Outgoing::tag)
-  std::uint32_t copy = 0;    // 0 for the first arrival of a send, 1 for a network duplicate
-  Time sent_at_us = 0;       // kernel time of the send
-  Time arrived_at_us = 0;    // kernel time of the arrival
+  std::uint64_t tag = 0;   // the sender's tag (Outgoing::tag)
+  std::uint32_t copy = 0;  // 0 for the first arrival of a send, 1 for a network duplicate
+  Time sent_at_us = 0;     // kernel time of the send
+  Time arrived_at_us = 0;  // kernel time of the arrival
 };
 
 // Sees every request arriving at one node before its front door (the attacker on the path).
@@ -93,7 +93,7 @@ class RequestInterceptor {
   // or left unanswered (swallowed, request_timeout).
   struct Outcome {
     bool reached_endpoint = false;
-    FaultKind fault = FaultKind::kCount;            // the HTTP fault that hit it, if any
+    FaultKind fault = FaultKind::kCount;           // the HTTP fault that hit it, if any
     const core::HttpResponse* response = nullptr;  // null when nothing answered
   };
   virtual ~RequestInterceptor() = default;
@@ -213,8 +213,7 @@ class Network final : public Handler, public StoreFaultSource {
   bool healed() const { return healed_; }
   // True when `spec` is in force now for a request from -> to whose target is `target`
   // (link, window, path prefix; never after heal_all). For the attacker's security specs.
-  bool spec_applies(const FaultSpec& spec, NodeId from, NodeId to,
-                    std::string_view target) const;
+  bool spec_applies(const FaultSpec& spec, NodeId from, NodeId to, std::string_view target) const;
   // Counts a fault and notes it in the trace ("fault.<kind>", detail). For faults injected
   // outside the network (the attacker).
   void record_fault(FaultKind kind, NodeId node, std::uint64_t arg, std::string_view detail);
@@ -248,14 +247,14 @@ class Network final : public Handler, public StoreFaultSource {
     Time skew_since_us = 0;
     std::unordered_map<core::TimerId, Handle> timers;  // looked up only, never iterated for order
     EventId restart_event;
-    Rng http_rng{0};   // HTTP faults at this node's front door
-    Rng store_rng{0};  // store_failure draws
+    Rng http_rng{0};                        // HTTP faults at this node's front door
+    Rng store_rng{0};                       // store_failure draws
     std::vector<std::uint16_t> http_rules;  // plan indexes of HTTP specs for this server
   };
   struct Link {
     Rng rng{0};
-    Time last_arrival_us = 0;               // FIFO of the base latency
-    std::vector<std::uint16_t> rules;       // plan indexes of network specs on this link
+    Time last_arrival_us = 0;          // FIFO of the base latency
+    std::vector<std::uint16_t> rules;  // plan indexes of network specs on this link
   };
   struct Call {  // one send, until its result is delivered and nothing refers to it
     core::HttpRequest request;
@@ -280,7 +279,7 @@ class Network final : public Handler, public StoreFaultSource {
     ResponseFault fault = ResponseFault::kNone;
     FaultKind fault_kind = FaultKind::kCount;
     std::uint16_t spec = 0;  // the plan entry of a response fault (its parameters)
-    bool open = true;  // not yet answered
+    bool open = true;        // not yet answered
     core::HttpResponse response;
   };
   struct Timer {

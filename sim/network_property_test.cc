@@ -4,11 +4,10 @@
 // - reordering never loses a message;
 // - ambiguous commits are processed by the peer exactly once but answered never;
 // - under any mix of faults and crashes every send gets exactly one result, and nothing leaks.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
-
-#include <fmt/format.h>
 
 #include "sim/network.h"
 #include "sim/network_test_util.h"
@@ -23,8 +22,8 @@ using testing::World;
 NetworkConfig random_latency() {
   const int median_ms = *rc::gen::inRange(1, 200);
   const int sigma_tenths = *rc::gen::inRange(0, 15);
-  return NetworkConfig{LatencyDist{LatencyDist::Shape::kLognormal,
-                                   static_cast<double>(median_ms), sigma_tenths / 10.0}};
+  return NetworkConfig{LatencyDist{LatencyDist::Shape::kLognormal, static_cast<double>(median_ms),
+                                   sigma_tenths / 10.0}};
 }
 
 // Sends `n` requests at random moments over `spread_ms`, each with a deadline of `deadline_ms`.
@@ -65,12 +64,12 @@ RC_GTEST_PROP(NetworkProperty, NothingCrossesAPartitionUntilItHeals, ()) {
   const int from_ms = *rc::gen::inRange(0, 3000);
   const int length_ms = *rc::gen::inRange(1, 3000);
   const bool one_way = *rc::gen::arbitrary<bool>();
-  RC_ASSERT(w.apply(fmt::format(
-                        R"({{"faults":[{{"kind":"partition","link":{{"from":"client","to":"server"}},
+  RC_ASSERT(
+      w.apply(fmt::format(
+                  R"({{"faults":[{{"kind":"partition","link":{{"from":"client","to":"server"}},
           "direction":"{}","from_s":{},"until_s":{}}}]}})",
-                        one_way ? "forward" : "both", from_ms / 1000.0,
-                        (from_ms + length_ms) / 1000.0))
-                .is_ok());
+                  one_way ? "forward" : "both", from_ms / 1000.0, (from_ms + length_ms) / 1000.0))
+          .is_ok());
   const core::TimeUs open = kEpochUs + from_ms * kUsPerMs;
   const core::TimeUs heal = kEpochUs + (from_ms + length_ms) * kUsPerMs;
   const int n = *rc::gen::inRange(1, 80);
@@ -88,10 +87,10 @@ RC_GTEST_PROP(NetworkProperty, NothingCrossesAPartitionUntilItHeals, ()) {
 RC_GTEST_PROP(NetworkProperty, ReorderingNeverLosesAMessage, ()) {
   World w(*rc::gen::arbitrary<std::uint64_t>(), Trace::Mode::kHashOnly, random_latency());
   const int window_ms = *rc::gen::inRange(1, 5000);
-  RC_ASSERT(w.apply(fmt::format(
-                        R"({{"faults":[{{"kind":"reorder","probability":1,"window_ms":{}}}]}})",
-                        window_ms))
-                .is_ok());
+  RC_ASSERT(
+      w.apply(fmt::format(R"({{"faults":[{{"kind":"reorder","probability":1,"window_ms":{}}}]}})",
+                          window_ms))
+          .is_ok());
   const int n = *rc::gen::inRange(1, 80);
   send_spread(w, n, 1000, 3'600'000);
   w.run_for_ms(4 * 3'600'000);
@@ -119,9 +118,8 @@ TEST(NetworkReorder, ReorderingActuallyReorders) {
 
 RC_GTEST_PROP(NetworkProperty, AmbiguousCommitsAreProcessedOnceAndAnsweredNever, ()) {
   World w(*rc::gen::arbitrary<std::uint64_t>(), Trace::Mode::kHashOnly, random_latency());
-  RC_ASSERT(
-      w.apply(R"({"faults":[{"kind":"ambiguous_commit","peer":"server","probability":1}]})")
-          .is_ok());
+  RC_ASSERT(w.apply(R"({"faults":[{"kind":"ambiguous_commit","peer":"server","probability":1}]})")
+                .is_ok());
   const int n = *rc::gen::inRange(1, 60);
   send_spread(w, n, 3000, 3'600'000);
   w.run_for_ms(2 * 3'600'000);

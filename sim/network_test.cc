@@ -43,7 +43,8 @@ TEST(Network, LinksAreFifoWithoutFaults) {
   for (core::RequestId i = 1; i <= 50; ++i) w.send(i);
   w.run_for_ms(1000);
   ASSERT_EQ(w.echo.arrival_order.size(), 50u);
-  for (std::size_t i = 0; i < 50; ++i) EXPECT_EQ(w.echo.arrival_order[i], "r" + std::to_string(i + 1));
+  for (std::size_t i = 0; i < 50; ++i)
+    EXPECT_EQ(w.echo.arrival_order[i], "r" + std::to_string(i + 1));
 }
 
 TEST(Network, NoAnswerTimesOutAtTheDeadline) {
@@ -162,12 +163,14 @@ TEST(Network, OneWayPartitionLetsRequestsInButNoAnswersOut) {
 }
 
 TEST(Network, HttpStatusFaultsAnswerAtTheFrontDoor) {
-  for (const auto& [kind, status] : std::vector<std::pair<std::string, int>>{
-           {"http_500", 500}, {"http_502", 502}, {"http_503", 503}, {"http_504", 504},
-           {"http_429", 429}}) {
+  for (const auto& [kind, status] : std::vector<std::pair<std::string, int>>{{"http_500", 500},
+                                                                             {"http_502", 502},
+                                                                             {"http_503", 503},
+                                                                             {"http_504", 504},
+                                                                             {"http_429", 429}}) {
     World w;
-    ASSERT_TRUE(w.apply(R"({"faults":[{"kind":")" + kind +
-                        R"(","peer":"server","probability":1}]})"));
+    ASSERT_TRUE(
+        w.apply(R"({"faults":[{"kind":")" + kind + R"(","peer":"server","probability":1}]})"));
     w.send(1);
     w.run_for_ms(1000);
     const auto& r = only_result(w, 1);
@@ -195,7 +198,8 @@ TEST(Network, RetryAfterAndPathPrefix) {
 
 TEST(Network, RequestTimeoutNeverReachesTheEndpoint) {
   World w;
-  ASSERT_TRUE(w.apply(R"({"faults":[{"kind":"request_timeout","peer":"server","probability":1}]})"));
+  ASSERT_TRUE(
+      w.apply(R"({"faults":[{"kind":"request_timeout","peer":"server","probability":1}]})"));
   w.send(1, 400);
   w.run_for_ms(1000);
   EXPECT_EQ(only_result(w, 1).error, HttpError::kTimeout);
@@ -205,7 +209,8 @@ TEST(Network, RequestTimeoutNeverReachesTheEndpoint) {
 
 TEST(Network, AmbiguousCommitIsProcessedButNeverAnswered) {
   World w;
-  ASSERT_TRUE(w.apply(R"({"faults":[{"kind":"ambiguous_commit","peer":"server","probability":1}]})"));
+  ASSERT_TRUE(
+      w.apply(R"({"faults":[{"kind":"ambiguous_commit","peer":"server","probability":1}]})"));
   w.send(1, 400);
   w.run_for_ms(1000);
   EXPECT_EQ(w.echo.arrivals.at("r1"), 1);
@@ -294,7 +299,8 @@ TEST(Network, HealAllRestartsNodesLeftDown) {
 
 TEST(Network, UnknownNodeInAPlanIsRejected) {
   World w;
-  const core::Status s = w.apply(R"({"faults":[{"kind":"http_503","peer":"sever","probability":1}]})");
+  const core::Status s =
+      w.apply(R"({"faults":[{"kind":"http_503","peer":"sever","probability":1}]})");
   EXPECT_EQ(s.message(), "/faults/0/peer: unknown node \"sever\" (known: client, server)");
 }
 
@@ -389,7 +395,8 @@ TEST(NodeTimers, WithDriftTheyNeverFireEarlyOnTheNodesClock) {
     NodeTimers timers(w.net, w.client, &log);
     w.net.set_clock_skew(w.client, 1234, ppm);
     const core::TimeUs base = w.net.node_now_us(w.client);
-    for (core::TimerId i = 1; i <= 50; ++i) timers.arm(i, base + static_cast<core::TimeUs>(i * i * 7919));
+    for (core::TimerId i = 1; i <= 50; ++i)
+      timers.arm(i, base + static_cast<core::TimeUs>(i * i * 7919));
     w.run_for_ms(100'000);
     ASSERT_EQ(log.fired.size(), 50u);
     for (const auto& [id, at] : log.fired) {
@@ -443,7 +450,8 @@ TEST(NodeHttpClient, DeadlinesAreOnTheNodesClock) {
 TEST(NodeHttpClient, AliasesMapLogicalPeersToNodes) {
   World w;
   w.http.alias("stripe", w.server);
-  w.http.send(1, "stripe", core::HttpRequest{"GET", "/", {}, "x"}, w.net.node_now_us(w.client) + kUsPerSec);
+  w.http.send(1, "stripe", core::HttpRequest{"GET", "/", {}, "x"},
+              w.net.node_now_us(w.client) + kUsPerSec);
   w.run_for_ms(100);
   EXPECT_TRUE(only_result(w, 1).has_response());
 }
@@ -452,7 +460,8 @@ TEST(NetworkSwarm, ResolvedSwarmPlansApplyAndRun) {
   for (std::uint64_t seed = 1; seed <= 10; ++seed) {
     World w(seed, Trace::Mode::kHashOnly, {});
     FaultPlan plan;
-    ASSERT_TRUE(parse_fault_plan_text(R"({"swarm":{"phase_s":30,"enable_probability":0.7}})", &plan));
+    ASSERT_TRUE(
+        parse_fault_plan_text(R"({"swarm":{"phase_s":30,"enable_probability":0.7}})", &plan));
     Rng rng(seed, "faults.swarm");
     const FaultPlan resolved = resolve_plan(plan, {"server", {"client"}}, rng);
     ASSERT_TRUE(w.net.apply(resolved)) << seed;

@@ -84,7 +84,9 @@ struct World {
     if (core::Status s = parse_fault_plan_text(plan_json, &plan); !s) return s;
     return net.apply(plan);
   }
-  void run_for_ms(core::TimeUs ms) { sim.run_until(sim.now_us() + ms * core::kUsPerMs, 10'000'000); }
+  void run_for_ms(core::TimeUs ms) {
+    sim.run_until(sim.now_us() + ms * core::kUsPerMs, 10'000'000);
+  }
   core::TimeUs since_start_ms() const { return (sim.now_us() - kEpochUs) / core::kUsPerMs; }
 
   Simulation sim;

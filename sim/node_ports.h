@@ -72,7 +72,10 @@ class NodeHttpClient final : public core::HttpClient {
 // Everything one node needs, in one place.
 struct NodePorts {
   NodePorts(Network& network, NodeId node, Rng random_stream)
-      : node(node), clock(network, node), timers(network, node), http(network, node),
+      : node(node),
+        clock(network, node),
+        timers(network, node),
+        http(network, node),
         random(random_stream) {}
 
   // The core's Ports with this node's clock, random, timers and HTTP client, and `store`.
