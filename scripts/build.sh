@@ -11,6 +11,8 @@ case "$flavour" in
   *) echo "scripts/build.sh: unknown flavour '$flavour' (release or asan)" >&2; exit 2 ;;
 esac
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Paths relative to the checkout, so a clone in another folder (CI) hits the same cache entries.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 if [ ! -f "build/$flavour/build.ninja" ]; then
   cmake -S . -B "build/$flavour" -G Ninja "${flags[@]}" >/dev/null
 fi

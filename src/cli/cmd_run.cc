@@ -59,6 +59,9 @@ void add_jobs(Planned& plan, harness::Scenario scenario, std::uint64_t entry_see
   }
   const std::uint64_t n = seeds ? seeds : (entry_seeds ? entry_seeds : s.seeds);
   for (std::uint64_t i = 1; i <= n; ++i) plan.jobs.push_back({&s, i, swarm});
+  for (std::uint64_t pinned : s.pinned_seeds) {
+    if (pinned < 1 || pinned > n) plan.jobs.push_back({&s, pinned, swarm});
+  }
 }
 
 class Progress {

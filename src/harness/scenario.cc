@@ -112,6 +112,18 @@ core::Status parse_scenario(const nlohmann::json& doc, std::string_view origin, 
   s.name = r.string("name", "");
   s.description = r.string("description", "");
   s.seeds = static_cast<std::uint64_t>(r.integer("seeds", 100, 1, 10'000'000));
+  if (const nlohmann::json* pinned = r.take("pinned_seeds")) {
+    if (!pinned->is_array()) r.error("pinned_seeds", "expected an array of seeds");
+    for (std::size_t i = 0; pinned->is_array() && i < pinned->size(); ++i) {
+      const nlohmann::json& v = (*pinned)[i];
+      if (!v.is_number_unsigned()) {
+        errors.push_back(fmt::format("/pinned_seeds/{}: expected a non-negative integer, got {}", i,
+                                     core::describe_json(v)));
+        continue;
+      }
+      s.pinned_seeds.push_back(v.get<std::uint64_t>());
+    }
+  }
   s.fault_phase_us = r.integer("fault_phase_s", 86'400, 0, kSecondsMax) * core::kUsPerSec;
   s.liveness_bound_us = r.integer("liveness_bound_s", 21'600, 1, kSecondsMax) * core::kUsPerSec;
   if (auto w = r.object("workload")) read_workload(*w, &s.workload, &errors);
@@ -161,6 +173,7 @@ nlohmann::json scenario_to_json(const Scenario& s) {
   j["name"] = s.name;
   if (!s.description.empty()) j["description"] = s.description;
   j["seeds"] = s.seeds;
+  if (!s.pinned_seeds.empty()) j["pinned_seeds"] = s.pinned_seeds;
   j["fault_phase_s"] = s.fault_phase_us / core::kUsPerSec;
   j["liveness_bound_s"] = s.liveness_bound_us / core::kUsPerSec;
   const WorkloadSpec& w = s.workload;

@@ -57,6 +57,8 @@ struct Scenario {
   std::string description;
   std::string origin;         // the file it came from, for messages and repro commands
   std::uint64_t seeds = 100;  // seeds a suite run gives it unless told otherwise
+  // Seeds every suite run includes besides 1..seeds: a shrunk regression pins the seed it fails.
+  std::vector<std::uint64_t> pinned_seeds;
   core::TimeUs fault_phase_us = core::kUsPerDay;
   core::TimeUs liveness_bound_us = 6 * core::kUsPerHour;
   WorkloadSpec workload;

@@ -10,7 +10,7 @@ namespace {
 
 TEST(Scenario, ParsesAFullDocument) {
   const auto doc = nlohmann::json::parse(R"({
-    "name": "stripe-flaky", "description": "5xx and timeouts", "seeds": 50,
+    "name": "stripe-flaky", "description": "5xx and timeouts", "seeds": 50, "pinned_seeds": [105],
     "fault_phase_s": 3600, "liveness_bound_s": 600,
     "workload": {"units": {"count": 4, "kinds": ["double", "suite"]},
                  "channels": ["airbnb"], "direct_bookings_per_day": 12,
@@ -24,6 +24,7 @@ TEST(Scenario, ParsesAFullDocument) {
   ASSERT_TRUE(st) << st.message();
   EXPECT_EQ(s.name, "stripe-flaky");
   EXPECT_EQ(s.seeds, 50u);
+  EXPECT_EQ(s.pinned_seeds, (std::vector<std::uint64_t>{105}));
   EXPECT_EQ(s.fault_phase_us, 3600 * core::kUsPerSec);
   EXPECT_EQ(s.workload.units, 4);
   EXPECT_EQ(s.workload.unit_kinds, (std::vector<std::string>{"double", "suite"}));

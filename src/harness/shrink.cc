@@ -116,6 +116,7 @@ core::Status shrink_scenario(const Scenario& failing, const ShrinkOptions& optio
                                [](Scenario& x) -> std::int64_t& { return x.workload.guests; });
   shrinker.shrink_faults(s);  // a smaller workload may need fewer faults
   s.seeds = 1;
+  s.pinned_seeds = {options.seed};  // every suite run includes the seed that fails
   res.minimal = std::move(s);
   *result = std::move(res);
   return core::Status::ok();
