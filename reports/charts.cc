@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "reports/figures.h"
+#include "src/harness/results.h"
 
 namespace intsim::reports {
 namespace {
@@ -65,33 +66,7 @@ std::string axis_with_ticks(double max, int left, int right, int y, bool duratio
 
 }  // namespace
 
-std::string escape_xml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        // Control characters are not allowed in XML even escaped.
-        out += (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') ? ' ' : c;
-    }
-  }
-  return out;
-}
+std::string escape_xml(std::string_view text) { return harness::escape_xml(text); }
 
 std::string format_duration_us(std::int64_t us) {
   const double v = static_cast<double>(us);

@@ -16,9 +16,12 @@ namespace {
 
 auto seed_key(const SeedResult& r) { return std::make_tuple(r.scenario_path, r.swarm, r.seed); }
 
-std::string xml_escape(std::string_view s) {
+}  // namespace
+
+std::string escape_xml(std::string_view text) {
   std::string out;
-  for (char c : s) {
+  out.reserve(text.size());
+  for (char c : text) {
     switch (c) {
       case '&':
         out += "&amp;";
@@ -32,19 +35,15 @@ std::string xml_escape(std::string_view s) {
       case '"':
         out += "&quot;";
         break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
-        // XML 1.0 forbids most control characters even when escaped.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          out += ' ';
-        } else {
-          out += c;
-        }
+        out += (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') ? ' ' : c;
     }
   }
   return out;
 }
-
-}  // namespace
 
 void sort_seeds(Results* results) {
   std::stable_sort(
@@ -200,11 +199,11 @@ std::string junit_xml(const Results& results) {
                    results.seeds.size(), failures);
   for (const ScenarioSummary& s : summarize(results)) {
     x << fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n",
-                     xml_escape(s.scenario), s.seeds, s.seeds - s.passed);
+                     escape_xml(s.scenario), s.seeds, s.seeds - s.passed);
     for (const SeedResult& r : results.seeds) {
       if (r.scenario_path != s.scenario_path) continue;
       x << fmt::format("    <testcase classname=\"{}\" name=\"seed {}{}\" time=\"{:.3f}\"",
-                       xml_escape(s.scenario), r.seed, r.swarm ? " swarm" : "", r.wall_ms / 1000);
+                       escape_xml(s.scenario), r.seed, r.swarm ? " swarm" : "", r.wall_ms / 1000);
       if (r.verdict == Verdict::kPassed) {
         x << "/>\n";
         continue;
@@ -225,8 +224,8 @@ std::string junit_xml(const Results& results) {
       body += fmt::format("reproduce: {}\nshrink: {}\n", repro_command(r), shrink_command(r));
       x << fmt::format(
           ">\n      <failure type=\"{}\" message=\"{} (reproduce: {})\">{}</failure>\n",
-          verdict_name(r.verdict), xml_escape(first), xml_escape(repro_command(r)),
-          xml_escape(body));
+          verdict_name(r.verdict), escape_xml(first), escape_xml(repro_command(r)),
+          escape_xml(body));
       x << "    </testcase>\n";
     }
     x << "  </testsuite>\n";

@@ -41,6 +41,10 @@ core::Status merge_results(const std::vector<Results>& parts, Results* out);
 
 std::string junit_xml(const Results& results);
 
+// Text made safe for XML and HTML content and attributes (control characters become spaces,
+// which XML forbids even escaped). The reports use it too.
+std::string escape_xml(std::string_view text);
+
 // Writes results.json and junit.xml into `dir` (created if needed); `written` gets their paths.
 core::Status write_outputs(const Results& results, const std::string& dir,
                            std::vector<std::string>* written);

@@ -11,6 +11,7 @@
 #include "src/core/observability/metrics_registry.h"
 #include "src/core/observability/recorders.h"
 #include "src/core/ports.h"
+#include "src/core/resilience/test_ports.h"
 #include "src/core/resilience/test_random.h"
 
 namespace intsim::core::testing {
@@ -20,24 +21,9 @@ struct FakeClock final : Clock {
   TimeUs now_us() const override { return now; }
 };
 
-struct FakeTimers final : Timers {
-  std::map<TimerId, TimeUs> armed;
-  void arm(TimerId id, TimeUs at_us) override { armed[id] = at_us; }
-  void disarm(TimerId id) override { armed.erase(id); }
-};
-
-struct FakeHttp final : HttpClient {
-  struct Sent {
-    RequestId id;
-    std::string peer;
-    HttpRequest request;
-    TimeUs deadline_us;
-  };
-  std::vector<Sent> sent;
-  void send(RequestId id, std::string_view peer, HttpRequest request, TimeUs deadline_us) override {
-    sent.push_back({id, std::string(peer), std::move(request), deadline_us});
-  }
-};
+// The dispatcher's recording fakes serve these tests as they are.
+using resilience::testing::FakeHttp;
+using resilience::testing::FakeTimers;
 
 // Every port, owned together.
 struct FakePorts {
