@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -79,6 +80,10 @@ FaultLayer fault_layer(FaultKind kind);
 // How many faults of each kind were injected in a run (for reports).
 struct FaultCounts {
   std::array<std::uint64_t, kFaultKindCount> by_kind{};
+  // The same counts by where they hit, as "<kind>{peer=<place>}": the node for process faults,
+  // the far end of a link to or from the core ("stripe"), else "<from>-><to>". Ordered, so
+  // reports list them deterministically.
+  std::map<std::string, std::uint64_t, std::less<>> by_peer;
   std::uint64_t operator[](FaultKind k) const { return by_kind[static_cast<std::size_t>(k)]; }
   std::uint64_t total() const;
 };

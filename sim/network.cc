@@ -199,19 +199,29 @@ bool Network::partitioned(NodeId from, NodeId to) {
   return false;
 }
 
-void Network::fault(FaultKind kind, NodeId a, NodeId b, std::uint64_t arg) {
+void Network::count_fault(FaultKind kind, std::string_view place) {
   ++counts_.by_kind[static_cast<std::size_t>(kind)];
+  std::string key(fault_kind_name(kind));
+  key.append("{peer=").append(place).append("}");
+  ++counts_.by_peer[key];
+}
+
+void Network::fault(FaultKind kind, NodeId a, NodeId b, std::uint64_t arg) {
   detail_.clear();
   if (a == b) {
     detail_ = nodes_[a].name;
+    count_fault(kind, nodes_[a].name);
   } else {
     detail_.append(nodes_[a].name).append("->").append(nodes_[b].name);
+    // A link to or from the core is named by its other end: that is the peer it concerns.
+    const bool a_core = nodes_[a].name == "core", b_core = nodes_[b].name == "core";
+    count_fault(kind, a_core ? nodes_[b].name : b_core ? nodes_[a].name : detail_);
   }
   sim_.note(k_fault_[static_cast<std::size_t>(kind)], nodes_[a].actor, arg, detail_);
 }
 
 void Network::record_fault(FaultKind kind, NodeId id, std::uint64_t arg, std::string_view detail) {
-  ++counts_.by_kind[static_cast<std::size_t>(kind)];
+  count_fault(kind, node(id).name);
   sim_.note(k_fault_[static_cast<std::size_t>(kind)], node(id).actor, arg, detail);
 }
 
@@ -487,7 +497,8 @@ void Network::on_request_arrival(const Event& ev) {
     r.status = status;
     r.headers.clear();
     r.headers.push_back({"Content-Type", "application/json"});
-    if (f == FaultKind::kHttp429) r.headers.push_back({"Retry-After", std::to_string(s.retry_after_s)});
+    if (f == FaultKind::kHttp429)
+      r.headers.push_back({"Retry-After", std::to_string(s.retry_after_s)});
     r.body = fmt::format(R"({{"error":{{"type":"simulated","message":"injected {}"}}}})", status);
     if (server.interceptor != nullptr) {
       RequestInterceptor::Outcome outcome;
@@ -557,7 +568,8 @@ bool Network::respond(ExchangeId xh, HttpResponse response) {
       return true;
     case ResponseFault::kSlow: {
       const FaultSpec& spec = plan_.specs[x->spec];
-      not_before = c.deadline_us + 1 + s.http_rng.uniform_range(spec.extra_us_min, spec.extra_us_max);
+      not_before =
+          c.deadline_us + 1 + s.http_rng.uniform_range(spec.extra_us_min, spec.extra_us_max);
       fault(FaultKind::kSlowResponse, server, client, x->info.delivery_id);
       break;
     }
@@ -597,8 +609,10 @@ void Network::on_response_arrival(const Event& ev) {
   } else {
     ++stats_.messages_arrived;
     if (c.done) {
-      if (c.timed_out) ++stats_.late_responses;
-      else ++stats_.duplicate_responses;
+      if (c.timed_out)
+        ++stats_.late_responses;
+      else
+        ++stats_.duplicate_responses;
     } else if (x.fault == ResponseFault::kTruncated) {
       finish(ch, HttpResult::failed(HttpError::kMalformedResponse));
     } else if (x.pending_messages == 0) {
@@ -630,8 +644,8 @@ Time Network::kernel_time_for(NodeId id, Time node_time_us) const {
   if (n.drift_ppb == 0) return node_time_us - n.skew_offset_us;
   // Solve t + offset + (t - since) * ppb / 1e9 = T for t, then step to the earliest t whose
   // (floored) node time reaches T.
-  const Int128 rhs = static_cast<Int128>(node_time_us - n.skew_offset_us - n.skew_since_us) *
-                     1'000'000'000;
+  const Int128 rhs =
+      static_cast<Int128>(node_time_us - n.skew_offset_us - n.skew_since_us) * 1'000'000'000;
   Time t = n.skew_since_us + static_cast<Time>(floor_div(rhs, 1'000'000'000 + n.drift_ppb));
   while (node_time_at(t, n.skew_offset_us, n.drift_ppb, n.skew_since_us) < node_time_us) ++t;
   while (node_time_at(t - 1, n.skew_offset_us, n.drift_ppb, n.skew_since_us) >= node_time_us) --t;
@@ -652,8 +666,8 @@ void Network::set_clock_skew(NodeId id, Time offset_us, double drift_ppm) {
   for (Handle h : armed) {
     Timer& t = timers_.at(h);
     sim_.cancel(t.event);
-    t.event = sim_.at(std::max(sim_.now_us(), kernel_time_for(id, t.node_at_us)), k_timer_,
-                      n.actor, h);
+    t.event =
+        sim_.at(std::max(sim_.now_us(), kernel_time_for(id, t.node_at_us)), k_timer_, n.actor, h);
   }
 }
 
@@ -775,7 +789,8 @@ void Network::restart(NodeId id) {
 
 void Network::schedule_random_crash(std::size_t spec_index, Time after_us) {
   const FaultSpec& s = plan_.specs[spec_index];
-  const Time gap = static_cast<Time>(crash_rng_.exponential(static_cast<double>(s.mean_interval_us)));
+  const Time gap =
+      static_cast<Time>(crash_rng_.exponential(static_cast<double>(s.mean_interval_us)));
   const Time at = after_us + std::max<Time>(gap, 1);
   if (at - start_us_ >= s.until_us) return;
   const NodeId id = *find_node(s.node);
@@ -849,8 +864,8 @@ void Network::on_window_event(const Event& ev) {
     }
     return;
   }
-  const std::string what = fmt::format("{}{}{}", s.link_from, s.both_directions ? "<->" : "->",
-                                       s.link_to);
+  const std::string what =
+      fmt::format("{}{}{}", s.link_from, s.both_directions ? "<->" : "->", s.link_to);
   if (close) {
     sim_.note(k_note_window_close_, 0, ev.arg / 2,
               fmt::format("{} {}", fault_kind_name(s.kind), what));

@@ -305,6 +305,7 @@ class Network final : public Handler, public StoreFaultSource {
   std::uint32_t transmit(Msg msg, NodeId from, NodeId to, Handle handle, Time not_before_us);
   Time latency_us(Link& l, NodeId from, NodeId to);
   void fault(FaultKind kind, NodeId a, NodeId b, std::uint64_t arg);
+  void count_fault(FaultKind kind, std::string_view place);
   void release_call(Handle h);
   void release_exchange(Handle h);
   void finish(Handle call_handle, core::HttpResult result);

@@ -15,13 +15,8 @@ void collect_stats(World& w, SeedResult* r) {
   RunStats& s = r->stats;
   s.events = w.sim().steps();
   s.simulated_us = w.sim().now_us() - w.start_us();
-  const sim::FaultCounts& faults = w.network().fault_counts();
-  for (std::size_t k = 0; k < sim::kFaultKindCount; ++k) {
-    if (faults.by_kind[k] > 0) {
-      s.faults[std::string(sim::fault_kind_name(static_cast<sim::FaultKind>(k)))] =
-          faults.by_kind[k];
-    }
-  }
+  // Labelled by peer ("drop{peer=stripe}"); the reports sum them per kind and per peer.
+  for (const auto& [key, n] : w.network().fault_counts().by_peer) s.faults[key] = n;
   const auto& metrics = w.core().metrics();
   for (const auto& [key, value] : metrics.counters()) {
     const auto& [name, peer, outcome] = key;
@@ -39,7 +34,8 @@ void collect_stats(World& w, SeedResult* r) {
   if (models::drivers::WhatsAppNode* wa = w.whatsapp()) {
     const auto& m = wa->model();
     std::int64_t received = 0;
-    for (const auto& [user, msgs] : m.received()) received += static_cast<std::int64_t>(msgs.size());
+    for (const auto& [user, msgs] : m.received())
+      received += static_cast<std::int64_t>(msgs.size());
     const auto dups = static_cast<std::int64_t>(m.duplicates());
     s.counters["whatsapp_send_attempts"] = static_cast<std::int64_t>(m.attempts().size());
     s.counters["whatsapp_messages_received"] = received;
