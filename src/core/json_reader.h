@@ -28,6 +28,8 @@ class JsonReader {
  public:
   // `errors` collects messages; it outlives the reader.
   JsonReader(const nlohmann::json& value, std::string pointer, std::vector<std::string>* errors);
+  // The reader keeps a reference to the value: a temporary would dangle.
+  JsonReader(nlohmann::json&& value, std::string pointer, std::vector<std::string>* errors) = delete;
 
   bool ok_object() const { return value_.is_object(); }
   const std::string& pointer() const { return pointer_; }

@@ -38,7 +38,8 @@ TEST(JsonReader, ReadsFieldsAndNamesEveryProblemByPointer) {
 TEST(JsonReader, PointerEscapesAndNonObjects) {
   EXPECT_EQ(json_pointer_join("/a", "b/c~d"), "/a/b~1c~0d");
   std::vector<std::string> errors;
-  JsonReader r(nlohmann::json::array(), "/peers", &errors);
+  const nlohmann::json not_an_object = nlohmann::json::array();
+  JsonReader r(not_an_object, "/peers", &errors);
   EXPECT_EQ(r.integer("x", 3, 0, 9), 3);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0], "/peers: expected an object, got []");
