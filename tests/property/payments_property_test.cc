@@ -30,6 +30,7 @@
 #include "src/core/memory_store.h"
 #include "src/core/observability/metrics_registry.h"
 #include "src/core/observability/recorders.h"
+#include "src/core/resilience/test_random.h"
 #include "src/core/webhook/signature.h"
 
 namespace intsim::tests {
@@ -58,19 +59,8 @@ const std::vector<std::string> kPaymentMethods = {
     "pm_card_intsim_processingFails",
 };
 
-class SplitMix final : public core::Random {
- public:
-  explicit SplitMix(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next_u64() override {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-
- private:
-  std::uint64_t state_;
-};
+// The dispatcher tests' seeded generator serves here too.
+using SplitMix = core::resilience::testing::SplitMixRandom;
 
 class FixedClock final : public core::Clock {
  public:
