@@ -121,6 +121,8 @@ struct Invoice {
   std::string id;
   std::string customer;
   std::string subscription;
+  Metadata subscription_metadata;  // subscription_details.metadata: the subscription's, as of
+                                   // the invoice's finalization
   std::string payment_intent;
   std::string currency;
   std::string status;          // draft, open, paid, uncollectible, void

@@ -158,7 +158,10 @@ nlohmann::json StripeModel::render(const Invoice& inv) const {
           {"period_end", unix_s(inv.period_end_us)},
           {"period_start", unix_s(inv.period_start_us)},
           {"status", inv.status},
-          {"subscription", id_or_null(inv.subscription)}};
+          {"subscription", id_or_null(inv.subscription)},
+          // The subscription's metadata as of the invoice (Stripe's subscription_details), so a
+          // consumer can tell whose invoice it is without another read.
+          {"subscription_details", {{"metadata", metadata_json(inv.subscription_metadata)}}}};
 }
 
 }  // namespace intsim::models::stripe

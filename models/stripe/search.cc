@@ -1,6 +1,8 @@
-// Search (eventually consistent, Stripe's query language for the fields we index) and list of
-// PaymentIntents, newest first.
+// Search (eventually consistent, Stripe's query language for the fields we index) of
+// PaymentIntents and customers, and lists of PaymentIntents and subscriptions, newest first.
 #include <fmt/format.h>
+
+#include <optional>
 
 #include "models/stripe/api_util.h"
 #include "models/stripe/stripe_model.h"
@@ -10,6 +12,82 @@
 namespace intsim::models::stripe {
 namespace {
 namespace pay = core::payments;
+}  // namespace
+
+namespace {
+
+// One clause of a search query: "metadata.<key>" or a field name, and the value it must equal.
+struct Clause {
+  std::string field;
+  std::string value;
+};
+
+// Parses clauses joined by AND (metadata['k']:'v' or <field>:'v' for a field in `fields`);
+// nullopt and `why` set when the query is not one we serve.
+std::optional<std::vector<Clause>> parse_query(std::string_view text,
+                                               std::initializer_list<std::string_view> fields,
+                                               std::string* why) {
+  std::vector<Clause> clauses;
+  std::string_view rest = text;
+  auto unquote = [](std::string_view v, std::string* out) {
+    if (v.size() < 2 || (v.front() != '\'' && v.front() != '"') || v.back() != v.front()) {
+      return false;
+    }
+    *out = std::string(v.substr(1, v.size() - 2));
+    return true;
+  };
+  while (true) {
+    const std::size_t and_pos = rest.find(" AND ");
+    std::string_view clause = rest.substr(0, and_pos);
+    if (clause.find(" OR ") != std::string_view::npos) {
+      *why = "OR is not supported here";
+      return std::nullopt;
+    }
+    const std::size_t colon = clause.rfind(':');
+    if (colon == std::string_view::npos) {
+      *why = std::string(clause);
+      return std::nullopt;
+    }
+    std::string_view field = clause.substr(0, colon);
+    Clause c;
+    if (!unquote(clause.substr(colon + 1), &c.value)) {
+      *why = "values must be quoted";
+      return std::nullopt;
+    }
+    if (field.starts_with("metadata[") && field.ends_with("]")) {
+      std::string key;
+      if (!unquote(field.substr(9, field.size() - 10), &key)) {
+        *why = "metadata key";
+        return std::nullopt;
+      }
+      c.field = "metadata." + key;
+    } else if (one_of(field, fields)) {
+      c.field = std::string(field);
+    } else {
+      *why = "unsupported field " + std::string(field);
+      return std::nullopt;
+    }
+    clauses.push_back(std::move(c));
+    if (and_pos == std::string_view::npos) break;
+    rest = rest.substr(and_pos + 5);
+  }
+  return clauses;
+}
+
+// Whether an object matches every clause; `field` reads a named field of it.
+template <typename FieldFn>
+bool matches(const std::vector<Clause>& clauses, const Metadata& metadata, FieldFn field) {
+  for (const Clause& c : clauses) {
+    if (c.field.starts_with("metadata.")) {
+      auto m = metadata.find(c.field.substr(9));
+      if (m == metadata.end() || m->second != c.value) return false;
+    } else if (field(c.field) != c.value) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 StripeModel::Reply StripeModel::search_payment_intents(std::string_view query,
@@ -24,46 +102,9 @@ StripeModel::Reply StripeModel::search_payment_intents(std::string_view query,
     return {400, invalid("parameter_invalid_integer", "Invalid limit: must be between 1 and 100",
                          "limit")};
   }
-  // Clauses joined by AND: metadata['k']:'v', status:'v', customer:'v', currency:'v'.
-  struct Clause {
-    std::string field;  // "metadata.<key>" or a field name
-    std::string value;
-  };
-  std::vector<Clause> clauses;
-  std::string_view rest = *text;
-  auto bad = [&](std::string why) {
-    return Reply{400, invalid("", "Invalid search query: " + why, "query")};
-  };
-  while (true) {
-    const std::size_t and_pos = rest.find(" AND ");
-    std::string_view clause = rest.substr(0, and_pos);
-    if (clause.find(" OR ") != std::string_view::npos) return bad("OR is not supported here");
-    const std::size_t colon = clause.rfind(':');
-    if (colon == std::string_view::npos) return bad(std::string(clause));
-    std::string_view field = clause.substr(0, colon);
-    std::string_view value = clause.substr(colon + 1);
-    auto unquote = [](std::string_view v, std::string* out) {
-      if (v.size() < 2 || (v.front() != '\'' && v.front() != '"') || v.back() != v.front()) {
-        return false;
-      }
-      *out = std::string(v.substr(1, v.size() - 2));
-      return true;
-    };
-    Clause c;
-    if (!unquote(value, &c.value)) return bad("values must be quoted");
-    if (field.starts_with("metadata[") && field.ends_with("]")) {
-      std::string key;
-      if (!unquote(field.substr(9, field.size() - 10), &key)) return bad("metadata key");
-      c.field = "metadata." + key;
-    } else if (one_of(field, {"status", "customer", "currency"})) {
-      c.field = std::string(field);
-    } else {
-      return bad("unsupported field " + std::string(field));
-    }
-    clauses.push_back(std::move(c));
-    if (and_pos == std::string_view::npos) break;
-    rest = rest.substr(and_pos + 5);
-  }
+  std::string why;
+  const auto clauses = parse_query(*text, {"status", "customer", "currency"}, &why);
+  if (!clauses) return {400, invalid("", "Invalid search query: " + why, "query")};
   nlohmann::json data = nlohmann::json::array();
   bool has_more = false;
   const core::TimeUs lag_us = config_.search_lag_ms * core::kUsPerMs;
@@ -71,28 +112,11 @@ StripeModel::Reply StripeModel::search_payment_intents(std::string_view query,
   for (auto it = payment_intents_.rbegin(); it != payment_intents_.rend(); ++it) {
     const PaymentIntent& pi = it->second;
     if (pi.created_us + lag_us > ctx.now_us) continue;  // not indexed yet
-    bool match = true;
-    for (const Clause& c : clauses) {
-      std::string actual;
-      if (c.field.starts_with("metadata.")) {
-        auto m = pi.metadata.find(c.field.substr(9));
-        if (m == pi.metadata.end()) {
-          match = false;
-          break;
-        }
-        actual = m->second;
-      } else if (c.field == "status") {
-        actual = pi.status;
-      } else if (c.field == "customer") {
-        actual = pi.customer;
-      } else {
-        actual = pi.currency;
-      }
-      if (actual != c.value) {
-        match = false;
-        break;
-      }
-    }
+    const bool match = matches(*clauses, pi.metadata, [&](const std::string& f) {
+      if (f == "status") return pi.status;
+      if (f == "customer") return pi.customer;
+      return pi.currency;
+    });
     if (!match) continue;
     if (static_cast<std::int64_t>(data.size()) == limit) {
       has_more = true;
@@ -106,6 +130,84 @@ StripeModel::Reply StripeModel::search_payment_intents(std::string_view query,
            {"has_more", has_more},
            {"next_page", nullptr},
            {"url", "/v1/payment_intents/search"}}};
+}
+
+StripeModel::Reply StripeModel::search_customers(std::string_view query,
+                                                 const RequestContext& ctx) {
+  nlohmann::json q;
+  if (!pay::form_decode_json(query, &q).is_ok()) q = nlohmann::json::object();
+  const auto text = string_param(q, "query");
+  if (!text) return {400, missing_param("query")};
+  std::int64_t limit = 10;
+  if (auto l = string_param(q, "limit");
+      l && (!parse_int(*l, &limit) || limit < 1 || limit > 100)) {
+    return {400, invalid("parameter_invalid_integer", "Invalid limit: must be between 1 and 100",
+                         "limit")};
+  }
+  std::string why;
+  const auto clauses = parse_query(*text, {"email", "name"}, &why);
+  if (!clauses) return {400, invalid("", "Invalid search query: " + why, "query")};
+  nlohmann::json data = nlohmann::json::array();
+  bool has_more = false;
+  const core::TimeUs lag_us = config_.search_lag_ms * core::kUsPerMs;
+  for (auto it = customers_.rbegin(); it != customers_.rend(); ++it) {
+    const Customer& c = it->second;
+    if (c.created_us + lag_us > ctx.now_us) continue;  // not indexed yet
+    const bool match = matches(*clauses, c.metadata, [&](const std::string& f) {
+      return f == "email" ? c.email : c.name;
+    });
+    if (!match) continue;
+    if (static_cast<std::int64_t>(data.size()) == limit) {
+      has_more = true;
+      break;
+    }
+    data.push_back(render(c));
+  }
+  return {200,
+          {{"object", "search_result"},
+           {"data", std::move(data)},
+           {"has_more", has_more},
+           {"next_page", nullptr},
+           {"url", "/v1/customers/search"}}};
+}
+
+StripeModel::Reply StripeModel::list_subscriptions(std::string_view query) {
+  nlohmann::json q;
+  if (!pay::form_decode_json(query, &q).is_ok()) q = nlohmann::json::object();
+  std::int64_t limit = 10;
+  if (auto l = string_param(q, "limit");
+      l && (!parse_int(*l, &limit) || limit < 1 || limit > 100)) {
+    return {400, invalid("parameter_invalid_integer", "Invalid limit: must be between 1 and 100",
+                         "limit")};
+  }
+  const auto customer = string_param(q, "customer");
+  // Stripe lists subscriptions that are not canceled unless asked for a status or "all".
+  const std::string status = string_param(q, "status").value_or("");
+  if (!status.empty() &&
+      !one_of(status, {"all", "active", "past_due", "unpaid", "canceled", "incomplete",
+                       "incomplete_expired", "trialing", "paused", "ended"})) {
+    return {400, invalid("", "Invalid status: " + status, "status")};
+  }
+  nlohmann::json data = nlohmann::json::array();
+  bool has_more = false;
+  for (auto it = subscriptions_.rbegin(); it != subscriptions_.rend(); ++it) {
+    const Subscription& s = it->second;
+    if (customer && s.customer != *customer) continue;
+    const bool ended = s.status == "canceled" || s.status == "incomplete_expired";
+    if (status.empty() && s.status == "canceled") continue;
+    if (status == "ended" && !ended) continue;
+    if (!status.empty() && status != "all" && status != "ended" && s.status != status) continue;
+    if (static_cast<std::int64_t>(data.size()) == limit) {
+      has_more = true;
+      break;
+    }
+    data.push_back(render(s));
+  }
+  return {200,
+          {{"object", "list"},
+           {"data", std::move(data)},
+           {"has_more", has_more},
+           {"url", "/v1/subscriptions"}}};
 }
 
 StripeModel::Reply StripeModel::list_payment_intents(std::string_view query) {

@@ -178,6 +178,7 @@ StripeModel::Reply StripeModel::route(const core::HttpRequest& request, std::str
     }
   } else if (kind == "customers") {
     if (p.size() == 2 && m == "POST") return create_customer(params, ctx);
+    if (p.size() == 3 && p[2] == "search" && m == "GET") return search_customers(query, ctx);
     if (p.size() == 3 && m == "GET") {
       auto it = customers_.find(p[2]);
       return it != customers_.end() ? Reply{200, render(it->second)} : missing("customer", p[2]);
@@ -196,6 +197,7 @@ StripeModel::Reply StripeModel::route(const core::HttpRequest& request, std::str
     return d ? Reply{200, render(*d)} : missing("dispute", p[2]);
   } else if (kind == "subscriptions") {
     if (p.size() == 2 && m == "POST") return create_subscription(params, ctx);
+    if (p.size() == 2 && m == "GET") return list_subscriptions(query);
     if (p.size() == 3 && m == "GET") {
       const Subscription* s = subscription(p[2]);
       return s ? Reply{200, render(*s)} : missing("subscription", p[2]);

@@ -12,6 +12,7 @@
 //
 // Endpoints (form-encoded bodies, JSON answers, `Authorization: Bearer <secret_key>`):
 //   POST /v1/customers                      GET /v1/customers/{id}
+//   GET  /v1/customers/search?query=metadata['membership_id']:'ms_1' [AND email:'..'] (lags)
 //   POST /v1/payment_intents                GET /v1/payment_intents/{id}
 //   POST /v1/payment_intents/{id}/confirm   POST /v1/payment_intents/{id}/capture
 //   POST /v1/payment_intents/{id}/cancel    GET /v1/payment_intents?customer=&limit=
@@ -20,6 +21,7 @@
 //   GET  /v1/charges/{id}                   GET /v1/disputes/{id}
 //   POST /v1/subscriptions                  GET /v1/subscriptions/{id}
 //   POST /v1/subscriptions/{id}             DELETE /v1/subscriptions/{id}
+//   GET  /v1/subscriptions?customer=&status=&limit=   (not canceled ones unless status=all)
 //   GET  /v1/invoices/{id}                  POST /v1/invoices/{id}/pay
 //   GET  /v1/events/{id}                    GET /v1/events?type=&limit=
 #pragma once
@@ -94,6 +96,10 @@ class StripeModel {
   const Dispute* dispute(std::string_view id) const;
   const Subscription* subscription(std::string_view id) const;
   const Invoice* invoice(std::string_view id) const;
+  const std::map<std::string, Subscription, std::less<>>& subscriptions() const {
+    return subscriptions_;
+  }
+  const std::map<std::string, Invoice, std::less<>>& invoices() const { return invoices_; }
   const std::map<std::string, Dispute, std::less<>>& disputes() const { return disputes_; }
   std::size_t idempotency_keys_stored() const { return idempotency_.size(); }
 
@@ -144,6 +150,9 @@ class StripeModel {
                               const RequestContext& ctx);
   Reply search_payment_intents(std::string_view query, const RequestContext& ctx);
   Reply list_payment_intents(std::string_view query);
+  // search.cc too: GET /v1/customers/search and GET /v1/subscriptions (list).
+  Reply search_customers(std::string_view query, const RequestContext& ctx);
+  Reply list_subscriptions(std::string_view query);
   Reply create_refund(const nlohmann::json& params, const RequestContext& ctx);
   // Confirms with the payment method already set; off_session answers for invoices (no
   // customer present: requires_action becomes a failure). Returns the 402 error body on a

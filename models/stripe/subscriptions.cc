@@ -139,6 +139,7 @@ void StripeModel::start_invoice(Subscription& sub, std::string billing_reason,
   inv.id = next_id("in");
   inv.customer = sub.customer;
   inv.subscription = sub.id;
+  inv.subscription_metadata = sub.metadata;
   inv.currency = sub.price.currency;
   inv.amount_due = sub.price.unit_amount;
   inv.status = "open";

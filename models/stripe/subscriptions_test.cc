@@ -175,5 +175,49 @@ TEST_F(StripeSubscriptions, Validation) {
   EXPECT_EQ(Client::body(small)["error"]["code"], "amount_too_small");
 }
 
+TEST_F(StripeSubscriptions, CustomersSearchByMetadataAfterTheIndexLag) {
+  make();
+  const ApiResult made =
+      c->post("/v1/customers", {{"email", "m@example.com"}, {"metadata[membership_id]", "ms_7"}});
+  const std::string id = Client::body(made)["id"];
+  const std::string target =
+      "/v1/customers/search?query=metadata%5B%27membership_id%27%5D%3A%27ms_7%27";
+  EXPECT_TRUE(Client::body(c->get(target))["data"].empty());  // not indexed yet
+  c->advance_by(model->config().search_lag_ms * core::kUsPerMs);
+  const auto found = Client::body(c->get(target));
+  EXPECT_EQ(found["object"], "search_result");
+  ASSERT_EQ(found["data"].size(), 1u);
+  EXPECT_EQ(found["data"][0]["id"], id);
+  EXPECT_TRUE(
+      Client::body(c->get("/v1/customers/search?query=metadata%5B%27membership_id%27%5D%"
+                          "3A%27ms_8%27"))["data"]
+          .empty());
+  EXPECT_EQ(c->get("/v1/customers/search?query=phone%3A%271%27").response.status, 400);
+}
+
+TEST_F(StripeSubscriptions, ListByCustomerLeavesCanceledOutUnlessAskedForAll) {
+  make();
+  const std::string first = subscribe("pm_card_visa")["id"];
+  const std::string second = subscribe("pm_card_visa")["id"];
+  c->del("/v1/subscriptions/" + first);
+  const auto open = Client::body(c->get("/v1/subscriptions?customer=" + customer));
+  ASSERT_EQ(open["data"].size(), 1u);
+  EXPECT_EQ(open["data"][0]["id"], second);
+  const auto all = Client::body(c->get("/v1/subscriptions?customer=" + customer + "&status=all"));
+  ASSERT_EQ(all["data"].size(), 2u);
+  EXPECT_EQ(all["data"][0]["id"], second);  // newest first
+  EXPECT_EQ(all["data"][1]["id"], first);
+  EXPECT_TRUE(
+      Client::body(c->get("/v1/subscriptions?customer=cus_other&status=all"))["data"].empty());
+  EXPECT_EQ(c->get("/v1/subscriptions?status=bogus").response.status, 400);
+}
+
+TEST_F(StripeSubscriptions, InvoicesCarryTheSubscriptionsMetadata) {
+  make();
+  const auto sub = subscribe("pm_card_visa");
+  const auto inv = Client::body(c->get("/v1/invoices/" + sub["latest_invoice"].get<std::string>()));
+  EXPECT_EQ(inv["subscription_details"]["metadata"]["booking_id"], "b_sub");
+}
+
 }  // namespace
 }  // namespace intsim::models::stripe
