@@ -285,9 +285,9 @@ resilience::Classification NotificationService::classify(const resilience::Job& 
     if (const auto e = parse_graph_error(result.response.body)) {
       switch (e->code) {
         case kErrorThroughput:
-          return {resilience::Outcome::kRetryable, false, "throughput_limited"};
+          return {resilience::Outcome::kRetryable, false, "throughput_limited", /*throttled=*/true};
         case kErrorPairRate:
-          return {resilience::Outcome::kRetryable, false, "pair_rate_limited"};
+          return {resilience::Outcome::kRetryable, false, "pair_rate_limited", /*throttled=*/true};
         case kErrorWindowClosed:
           // Free-form refused: on_success turns it into a template send. A template refused
           // for the window is a misconfigured template: nothing to retry.
@@ -367,6 +367,11 @@ void NotificationService::on_failure(const resilience::Job& job, const resilienc
                           resilience::dead_reason_name(entry.reason));
   }
   save(n, batch, now_us);
+}
+
+bool NotificationService::needs_attention(const resilience::Job& /*job*/,
+                                          resilience::DeadReason reason) const {
+  return reason != resilience::DeadReason::kAmbiguous;
 }
 
 Status NotificationService::apply(const webhook::VerifiedEvent& event, WriteBatch& effects,

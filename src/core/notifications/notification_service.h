@@ -131,6 +131,9 @@ class NotificationService final : public resilience::JobHandler,
                   TimeUs now_us) override;
   void on_failure(const resilience::Job& job, const resilience::DlqEntry& entry, WriteBatch& batch,
                   TimeUs now_us) override;
+  // An ambiguous send is parked until a status webhook (or await_status_us) settles it, which
+  // needs nobody; every other death does.
+  bool needs_attention(const resilience::Job& job, resilience::DeadReason reason) const override;
 
   // webhook::EventProcessor, for the WhatsApp endpoint.
   Status apply(const webhook::VerifiedEvent& event, WriteBatch& effects, TimeUs now_us) override;

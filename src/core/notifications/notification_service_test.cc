@@ -110,7 +110,9 @@ class NotificationServiceTest : public ::testing::Test {
     ev.payload = std::move(payload);
     WriteBatch effects;
     ASSERT_TRUE(service->apply(ev, effects, now).is_ok());
-    if (!effects.empty()) ASSERT_TRUE(observed->commit(effects).is_ok());
+    if (!effects.empty()) {
+      ASSERT_TRUE(observed->commit(effects).is_ok());
+    }
     settle();
   }
 
@@ -214,6 +216,22 @@ TEST_F(NotificationServiceTest, PairRateLimitIsRetriedNoSoonerThanThePairInterva
   EXPECT_EQ(fp.store.size(resilience::kDlqTable), 0u);
 }
 
+TEST_F(NotificationServiceTest, ThrottlingNeverOpensTheCircuit) {
+  write_stay(stay(bk::StayState::kHeld));
+  write_stay(stay(bk::StayState::kConfirmed));
+  const std::size_t refusals =
+      3 * static_cast<std::size_t>(whatsapp_peer_policy(config).breaker.failures_to_open);
+  for (std::size_t i = 0; i < refusals; ++i) {
+    ASSERT_EQ(fp.http.sent.size(), i + 1);
+    answer(i, graph_error(i % 2 == 0 ? kErrorThroughput : kErrorPairRate));
+    advance(now + 11 * kUsPerMin);  // past any backoff (capped at 10 min)
+  }
+  EXPECT_EQ(dispatcher->breaker(config.peer)->state(), resilience::CircuitBreaker::State::kClosed);
+  EXPECT_EQ(fp.alerts.count("circuit_open"), 0u);
+  answer(refusals, ok_send("wamid.T"));
+  EXPECT_EQ(get(confirmed_id).state, NotificationState::kAccepted);
+}
+
 TEST_F(NotificationServiceTest, UndeliverableGoesToTheDlqWithAnAlert) {
   write_stay(stay(bk::StayState::kHeld));
   write_stay(stay(bk::StayState::kConfirmed));
@@ -232,6 +250,7 @@ TEST_F(NotificationServiceTest, AmbiguousSendAdoptsTheStatusInsteadOfResending) 
   answer(0, HttpResult::failed(HttpError::kTimeout));
   EXPECT_EQ(get(confirmed_id).state, NotificationState::kUnconfirmed);
   EXPECT_EQ(fp.store.size(resilience::kDlqTable), 1u);
+  EXPECT_EQ(fp.alerts.count("dlq"), 0u);  // parked, not lost: nobody needs to act
   status(confirmed_id, "sent", "wamid.S");
   const Notification n = get(confirmed_id);
   EXPECT_EQ(n.state, NotificationState::kAccepted);
@@ -257,7 +276,7 @@ TEST_F(NotificationServiceTest, AmbiguousSendWithoutAStatusIsSentAgainAfterTheWa
 
 TEST_F(NotificationServiceTest, ResendPolicyRetriesAtOnce) {
   config.ambiguous = AmbiguousSendPolicy::kResend;
-  fp = {};
+  fp = core::testing::FakePorts();
   build();
   write_stay(stay(bk::StayState::kHeld));
   write_stay(stay(bk::StayState::kConfirmed));
@@ -269,7 +288,7 @@ TEST_F(NotificationServiceTest, ResendPolicyRetriesAtOnce) {
 
 TEST_F(NotificationServiceTest, AStatusCancelsARetryStillWaiting) {
   config.ambiguous = AmbiguousSendPolicy::kResend;
-  fp = {};
+  fp = core::testing::FakePorts();
   build();
   write_stay(stay(bk::StayState::kHeld));
   write_stay(stay(bk::StayState::kConfirmed));
@@ -337,7 +356,7 @@ TEST_F(NotificationServiceTest, CancellationRelocationAndPaymentFailureNotify) {
 
 TEST_F(NotificationServiceTest, DisabledCreatesNothing) {
   config.enabled = false;
-  fp = {};
+  fp = core::testing::FakePorts();
   build();
   config.enabled = false;
   service =

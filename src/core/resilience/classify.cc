@@ -31,7 +31,7 @@ Classification classify(const HttpResult& result) {
   if (s >= 200 && s <= 299) return {Outcome::kSuccess, false, "success"};
   // 408: the server gave up waiting for our request; 429: it refused before doing anything.
   if (s == 408) return {Outcome::kRetryable, false, "status_408"};
-  if (s == 429) return {Outcome::kRetryable, false, "status_429"};
+  if (s == 429) return {Outcome::kRetryable, false, "status_429", /*throttled=*/true};
   // A 5xx comes after the request was sent: Stripe documents that a 500 may have committed.
   if (s >= 500 && s <= 599) return {Outcome::kRetryable, true, "status_5xx"};
   if (s >= 400 && s <= 499) return {Outcome::kPermanent, false, "status_4xx"};
@@ -41,9 +41,8 @@ Classification classify(const HttpResult& result) {
   return {Outcome::kRetryable, true, "status_invalid"};
 }
 
-bool counts_as_peer_failure(const HttpResult& result, const Classification& c) {
-  if (c.outcome != Outcome::kRetryable) return false;
-  return !(result.has_response() && result.response.status == 429);
+bool counts_as_peer_failure(const Classification& c) {
+  return c.outcome == Outcome::kRetryable && !c.throttled;
 }
 
 }  // namespace intsim::core::resilience

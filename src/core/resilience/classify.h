@@ -25,13 +25,15 @@ struct Classification {
   bool ambiguous = false;
   // A short stable reason for logs, metrics and DLQ rows: "timeout", "status_503".
   std::string_view reason;
+  // The peer refused to protect itself while healthy (429; WhatsApp's 130429 and 131056, which
+  // come as 400s): the rate limiter and Retry-After deal with it, the circuit breaker must not.
+  bool throttled = false;
 };
 
 Classification classify(const HttpResult& result);
 
 // True when a circuit breaker should count this outcome as the peer being unhealthy: the
-// retryable outcomes except 429, which is the peer protecting itself while healthy (the rate
-// limiter and Retry-After deal with it).
-bool counts_as_peer_failure(const HttpResult& result, const Classification& c);
+// retryable outcomes that are not throttling.
+bool counts_as_peer_failure(const Classification& c);
 
 }  // namespace intsim::core::resilience

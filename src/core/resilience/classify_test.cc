@@ -47,11 +47,11 @@ TEST(Classify, UserDocumentExamples) {
 }
 
 TEST(Classify, RateLimitIsNotAPeerFailure) {
-  EXPECT_FALSE(counts_as_peer_failure(status(429), classify(status(429))));
-  EXPECT_TRUE(counts_as_peer_failure(status(503), classify(status(503))));
-  EXPECT_FALSE(counts_as_peer_failure(status(404), classify(status(404))));
+  EXPECT_FALSE(counts_as_peer_failure(classify(status(429))));
+  EXPECT_TRUE(counts_as_peer_failure(classify(status(503))));
+  EXPECT_FALSE(counts_as_peer_failure(classify(status(404))));
   const HttpResult t = HttpResult::failed(HttpError::kTimeout);
-  EXPECT_TRUE(counts_as_peer_failure(t, classify(t)));
+  EXPECT_TRUE(counts_as_peer_failure(classify(t)));
 }
 
 // Totality over everything a result can hold: any int status, any error kind (a kind with a

@@ -230,7 +230,7 @@ void Dispatcher::on_http_result(RequestId id, HttpResult result, TimeUs now_us) 
   const Classification c = h->classify(e.job, result);
   CircuitBreaker& breaker = breaker_for(e.job.peer);
   const CircuitBreaker::State before = breaker.state();
-  breaker.on_result(flight.permit, counts_as_peer_failure(result, c), now_us);
+  breaker.on_result(flight.permit, counts_as_peer_failure(c), now_us);
   if (breaker.state() != before) {
     ports_.log->write(now_us, LogLevel::kWarn, "outbox.circuit",
                       {{"peer", e.job.peer},
@@ -352,10 +352,12 @@ void Dispatcher::kill(Entry& e, DeadReason reason, std::string detail, TimeUs no
                      {"detail", entry.detail},
                      {"attempts", std::to_string(job.attempts)}});
   ports_.metrics->count("intsim_outbox_jobs_total", job.peer, dead_reason_name(reason));
-  ports_.alerts->raise(
-      {now_us, "dlq", job.id,
-       fmt::format("{} job {} to {} dead after {} attempts: {} ({})", job.kind, job.id, job.peer,
-                   job.attempts, dead_reason_name(reason), entry.detail)});
+  if (const JobHandler* h = handler(job.kind); h == nullptr || h->needs_attention(job, reason)) {
+    ports_.alerts->raise(
+        {now_us, "dlq", job.id,
+         fmt::format("{} job {} to {} dead after {} attempts: {} ({})", job.kind, job.id, job.peer,
+                     job.attempts, dead_reason_name(reason), entry.detail)});
+  }
   const std::string id = job.id;
   entries_.erase(id);
 }

@@ -84,6 +84,9 @@ class JobHandler {
                           TimeUs now_us) = 0;
   virtual void on_failure(const Job& job, const DlqEntry& entry, WriteBatch& batch,
                           TimeUs now_us) = 0;
+  // Whether a job that died for `reason` needs a human (a "dlq" alert). False when the handler
+  // settles the entry by itself: an alert that needs no action teaches people to ignore alerts.
+  virtual bool needs_attention(const Job& /*job*/, DeadReason /*reason*/) const { return true; }
 };
 
 class Dispatcher final : public TimerSink, public HttpResultSink {
