@@ -127,4 +127,26 @@ nlohmann::json id_or_null(const std::string& id) {
   return id.empty() ? nlohmann::json(nullptr) : nlohmann::json(id);
 }
 
+std::string http_date(core::TimeUs t_us) {
+  static constexpr const char* kDays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::int64_t s = unix_s(t_us);
+  const std::int64_t days = s >= 0 ? s / 86'400 : (s - 86'399) / 86'400;
+  const std::int64_t secs = s - days * 86'400;
+  // The civil date of a day count (Howard Hinnant's algorithm).
+  const std::int64_t z = days + 719'468;
+  const std::int64_t era = (z >= 0 ? z : z - 146'096) / 146'097;
+  const std::int64_t doe = z - era * 146'097;
+  const std::int64_t yoe = (doe - doe / 1'460 + doe / 36'524 - doe / 146'096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const std::int64_t weekday = ((days % 7) + 7) % 7;
+  return fmt::format("{}, {:02d} {} {:04d} {:02d}:{:02d}:{:02d} GMT", kDays[weekday], day,
+                     kMonths[month - 1], year, secs / 3'600, secs % 3'600 / 60, secs % 60);
+}
+
 }  // namespace intsim::models::stripe

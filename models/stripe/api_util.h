@@ -42,6 +42,8 @@ bool metadata_param(const nlohmann::json& params, Metadata* metadata, nlohmann::
 
 nlohmann::json metadata_json(const Metadata& metadata);
 std::int64_t unix_s(core::TimeUs t_us);
+// An HTTP Date header value (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT") for t_us.
+std::string http_date(core::TimeUs t_us);
 // null for an empty string, the string otherwise (Stripe writes absent ids as null).
 nlohmann::json id_or_null(const std::string& id);
 

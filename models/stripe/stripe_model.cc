@@ -52,6 +52,7 @@ ApiResult StripeModel::call(const core::HttpRequest& request, core::TimeUs now_u
   auto finish = [&](Reply reply) {
     out.response.status = reply.status;
     out.response.headers = {{"Content-Type", "application/json"},
+                            {"Date", http_date(now_us)},
                             {"Request-Id", out.request_id},
                             {"Stripe-Version", config_.api_version}};
     if (!ctx.idempotency_key.empty()) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "models/stripe/api_util.h"
 #include "models/stripe/stripe_model.h"
 #include "models/stripe/test_client.h"
 
@@ -217,6 +218,15 @@ TEST_F(StripeSubscriptions, InvoicesCarryTheSubscriptionsMetadata) {
   const auto sub = subscribe("pm_card_visa");
   const auto inv = Client::body(c->get("/v1/invoices/" + sub["latest_invoice"].get<std::string>()));
   EXPECT_EQ(inv["subscription_details"]["metadata"]["booking_id"], "b_sub");
+}
+
+TEST_F(StripeSubscriptions, AnswersCarryTheirHttpDate) {
+  make();
+  c->now_us = 1'767'225'600 * core::kUsPerSec + 3'661 * core::kUsPerSec + 999'999;
+  const ApiResult r = c->get("/v1/customers/" + customer);
+  EXPECT_EQ(r.response.header("Date").value_or(""), "Thu, 01 Jan 2026 01:01:01 GMT");
+  EXPECT_EQ(http_date(784'111'777 * core::kUsPerSec), "Sun, 06 Nov 1994 08:49:37 GMT");
+  EXPECT_EQ(http_date(1'835'481'599 * core::kUsPerSec), "Tue, 29 Feb 2028 23:59:59 GMT");
 }
 
 }  // namespace

@@ -5,21 +5,28 @@
 #include "src/core/assert.h"
 #include "src/core/bookings/booking_service.h"
 #include "src/core/payments/payment_service.h"
+#include "src/core/payments/subscription_service.h"
 #include "src/core/resilience/idempotency.h"
 #include "src/core/sync/availability_export.h"
 
 namespace intsim::core::app {
 namespace {
 
-// Hands each verified event to the service that owns its endpoint: Stripe's to payments,
-// WhatsApp's to notifications; Standard Webhooks' are acknowledged (recorded in the inbox) until
-// their service lands.
+// Hands each verified event to the service that owns its endpoint: Stripe's to payments (and
+// subscriptions and invoices to memberships), WhatsApp's to notifications; Standard Webhooks'
+// are acknowledged (recorded in the inbox) until their service lands.
 class EventRouter final : public webhook::EventProcessor {
  public:
-  EventRouter(webhook::EventProcessor* stripe, webhook::EventProcessor* whatsapp)
-      : stripe_(stripe), whatsapp_(whatsapp) {}
+  EventRouter(webhook::EventProcessor* stripe, payments::SubscriptionService* memberships,
+              webhook::EventProcessor* whatsapp)
+      : stripe_(stripe), memberships_(memberships), whatsapp_(whatsapp) {}
   Status apply(const webhook::VerifiedEvent& event, WriteBatch& effects, TimeUs now_us) override {
-    if (event.endpoint == webhook::Endpoint::kStripe) return stripe_->apply(event, effects, now_us);
+    if (event.endpoint == webhook::Endpoint::kStripe) {
+      if (event.type.starts_with("invoice.") || event.type.starts_with("customer.subscription.")) {
+        return memberships_->apply(event, effects, now_us);
+      }
+      return stripe_->apply(event, effects, now_us);
+    }
     if (event.endpoint == webhook::Endpoint::kWhatsApp) {
       return whatsapp_->apply(event, effects, now_us);
     }
@@ -28,6 +35,7 @@ class EventRouter final : public webhook::EventProcessor {
 
  private:
   webhook::EventProcessor* stripe_;
+  payments::SubscriptionService* memberships_;
   webhook::EventProcessor* whatsapp_;
 };
 
@@ -71,6 +79,10 @@ struct Integration::Impl {
         learned.put(op.table, op.key, row);
       }
     }
+    for (const WriteBatch::Op& op : memberships->take_enqueued()) {
+      std::string row;
+      if (ports.store->get(op.table, op.key, &row).is_ok()) learned.put(op.table, op.key, row);
+    }
     // Notification jobs (written by the store trigger or in others' batches), and resends a
     // status webhook cancelled.
     for (const WriteBatch::Op& op : notifications->take_enqueued()) {
@@ -95,6 +107,17 @@ struct Integration::Impl {
       ports.log->write(now_us, LogLevel::kError, "payments.reconcile_failed",
                        {{"error", s.to_string()}});
     }
+    // Memberships stuck in creating, cancels not done, statuses no webhook fixed: read Stripe.
+    WriteBatch members;
+    Status ms = memberships->reconcile(members, now_us);
+    if (ms.is_ok() && !members.empty()) ms = ports.store->commit(members);
+    memberships->take_enqueued();  // learned below from the batch itself, if it committed
+    if (ms.is_ok()) {
+      if (!members.empty()) dispatcher.on_committed(members, now_us);
+    } else {
+      ports.log->write(now_us, LogLevel::kError, "memberships.reconcile_failed",
+                       {{"error", ms.to_string()}});
+    }
     // The inbox only needs rows inside the peers' redelivery windows.
     std::size_t erased = 0;
     intake->prune(now_us, 10'000, &erased);
@@ -107,6 +130,7 @@ struct Integration::Impl {
   resilience::Dispatcher dispatcher;
   std::unique_ptr<bookings::BookingService> bookings;
   std::unique_ptr<payments::PaymentService> payments;
+  std::unique_ptr<payments::SubscriptionService> memberships;
   std::unique_ptr<notifications::NotificationService> notifications;
   std::unique_ptr<EventRouter> router;
   std::unique_ptr<webhook::WebhookIntake> intake;
@@ -176,7 +200,14 @@ Status Integration::create(IntegrationConfig config, Ports ports,
   impl->notifications->register_handlers();
   // Disabled, batches commit as they are (not even copied).
   if (c.notifications.enabled) impl->trigger->set_observer(impl->notifications.get());
-  impl->router = std::make_unique<EventRouter>(impl->payments.get(), impl->notifications.get());
+  payments::SubscriptionServiceConfig msc = c.memberships;
+  msc.search_settle_us = c.search_settle_us;
+  impl->memberships = std::make_unique<payments::SubscriptionService>(
+      msc, ports, &impl->dispatcher,
+      c.notifications.enabled ? impl->notifications.get() : nullptr);
+  impl->memberships->register_handlers();
+  impl->router = std::make_unique<EventRouter>(impl->payments.get(), impl->memberships.get(),
+                                               impl->notifications.get());
   if (Status s =
           webhook::WebhookIntake::create(c.webhooks, ports, impl->router.get(), &impl->intake);
       !s.is_ok()) {
@@ -206,6 +237,7 @@ Status Integration::recover(TimeUs now_us) {
   Impl& m = *impl_;
   if (Status s = m.bookings->recover(now_us); !s.is_ok()) return s;
   m.payments->take_enqueued();
+  m.memberships->take_enqueued();
   m.notifications->recover(now_us);
   if (Status s = m.dispatcher.recover(now_us); !s.is_ok()) {
     // A damaged outbox row is left for a human (logged); the rest of the outbox runs.
@@ -238,6 +270,8 @@ HttpResponse Integration::handle(const HttpRequest& request, TimeUs now_us) {
     response = sync::export_response(m.bookings->ledger(), request, now_us);
   } else if (path == "/api/bookings" || path.starts_with("/api/bookings/")) {
     response = m.bookings->handle(request, now_us);
+  } else if (path == "/api/subscriptions" || path.starts_with("/api/subscriptions/")) {
+    response = m.memberships->handle(request, now_us);
   } else {
     response = text_response(404, "not found");
   }
@@ -286,6 +320,10 @@ Status Integration::payments(std::vector<payments::Payment>* out) const {
 
 Status Integration::payment(std::string_view booking_id, payments::Payment* out) const {
   return impl_->payments->find(booking_id, out);
+}
+
+Status Integration::memberships(std::vector<payments::Membership>* out) const {
+  return impl_->memberships->list(out);
 }
 
 Status Integration::dlq_entries(std::vector<resilience::DlqEntry>* out) const {

@@ -21,6 +21,8 @@
 //                                  "unit", "first_night", "nights", "amount", "currency",
 //                                  "payment": {"status", "payment_intent", "refunded"}}
 //   POST /api/bookings/{id}/cancel    200 with the booking; refunds what was captured
+//   POST /api/subscriptions, GET /api/subscriptions/{id}, POST /api/subscriptions/{id}/cancel
+//                             guest club memberships (payments/subscription_service.h)
 //   GET  /healthz             200 "ok"
 // Webhooks: POST /webhooks/stripe, /webhooks/standard, GET+POST /webhooks/whatsapp.
 #pragma once
@@ -37,6 +39,8 @@
 #include "src/core/http.h"
 #include "src/core/notifications/notification_service.h"
 #include "src/core/payments/payment.h"
+#include "src/core/payments/subscription.h"
+#include "src/core/payments/subscription_service.h"
 #include "src/core/ports.h"
 #include "src/core/resilience/dispatcher.h"
 #include "src/core/status.h"
@@ -63,6 +67,8 @@ struct IntegrationConfig {
   // Stripe's search index lags: a search that decides whether to create a PaymentIntent again
   // waits this long after the create job died.
   TimeUs search_settle_us = 5 * kUsPerMin;
+  // Guest club memberships (Stripe subscriptions); its search_settle_us is the one above.
+  payments::SubscriptionServiceConfig memberships;
   // OTA channel sync (sync/sync_engine.h): with no channels nothing is polled. Empty units mean
   // every unit; its timer id is one of the distinct ones below.
   sync::SyncConfig sync;
@@ -93,6 +99,8 @@ class Integration final : public TimerSink, public HttpResultSink {
   // The payment of every booking that has one, by booking id.
   Status payments(std::vector<payments::Payment>* out) const;
   Status payment(std::string_view booking_id, payments::Payment* out) const;
+  // Every guest club membership, by id.
+  Status memberships(std::vector<payments::Membership>* out) const;
   Status dlq_entries(std::vector<resilience::DlqEntry>* out) const;
   std::size_t outbox_jobs() const;
 

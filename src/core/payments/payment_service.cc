@@ -577,9 +577,6 @@ Status PaymentService::apply(const webhook::VerifiedEvent& event, WriteBatch& ef
   if (type == "charge.refunded") return apply_charge_refunded(object, effects, now_us);
   if (type.starts_with("refund.")) return apply_refund(type, object, effects, now_us);
   if (type.starts_with("charge.dispute.")) return apply_dispute(type, object, effects, now_us);
-  if (type == "invoice.payment_failed" || type == "invoice.paid") {
-    return apply_invoice(type, object, effects, now_us);
-  }
   return Status::ok();
 }
 
@@ -662,37 +659,6 @@ Status PaymentService::apply_dispute(const std::string& type, const nlohmann::js
   }
   if (rank(status) > rank(p.dispute_status)) p.dispute_status = status;
   save(p, batch, now_us);
-  return Status::ok();
-}
-
-Status PaymentService::apply_invoice(const std::string& type, const nlohmann::json& invoice,
-                                     WriteBatch& batch, TimeUs now_us) {
-  const std::string sub = str(invoice, "subscription");
-  const std::string inv = str(invoice, "id");
-  if (sub.empty() || inv.empty()) return Status::ok();
-  nlohmann::json row = {{"status", "active"}, {"invoices", nlohmann::json::object()}};
-  std::string text;
-  if (Status s = ports_.store->get(kSubscriptionsTable, sub, &text); s.is_ok()) {
-    row = parse(text);
-    if (!row.is_object()) return Status::internal("subscription row unreadable: " + sub);
-  } else if (s.code() != Status::Code::kNotFound) {
-    return s;
-  }
-  nlohmann::json& invoices = row["invoices"];
-  const bool paid_before = str(invoices, inv) == "paid";
-  if (type == "invoice.paid") {
-    invoices[inv] = "paid";
-  } else if (!paid_before) {
-    // A failure reported after the invoice was paid is an old event: it changes nothing.
-    invoices[inv] = "failed";
-    alert(now_us, "dunning", sub,
-          fmt::format("invoice {} of subscription {} failed (attempt {})", inv, sub,
-                      num(invoice, "attempt_count")));
-  }
-  bool unpaid = false;
-  for (const auto& [id, state] : invoices.items()) unpaid = unpaid || state == "failed";
-  row["status"] = unpaid ? "past_due" : "active";
-  batch.put(kSubscriptionsTable, sub, row.dump());
   return Status::ok();
 }
 

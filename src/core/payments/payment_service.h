@@ -19,15 +19,14 @@
 // - reconcile() (on a timer) looks at payments pending longer than payment_stuck_after_us and
 //   reads them from Stripe; it also re-queues refunds whose jobs died for transient reasons.
 // - Webhooks handled (apply): payment_intent.*, charge.refunded, refund.*, charge.dispute.*
-//   (mark the booking's payment disputed and raise a "dispute" alert), invoice.payment_failed
-//   and invoice.paid (dunning: the subscription row goes past_due or active; a "dunning" alert).
+//   (mark the booking's payment disputed and raise a "dispute" alert). Subscriptions and
+//   invoices (dunning) belong to the memberships service (subscription_service.h).
 //
 // Outbox job kinds (all to peer "stripe"):
 //   stripe.create_payment_intent  POST /v1/payment_intents (confirm=true)
 //   stripe.refund                 POST /v1/refunds (the whole remaining amount)
 //   stripe.retrieve_pi            GET  /v1/payment_intents/{id}
 //   stripe.search_pi              GET  /v1/payment_intents/search?query=metadata['booking_id']:'bk'
-// Table "subscriptions": key subscription id -> {"status", "invoices": {id: "paid"|"failed"}}.
 #pragma once
 
 #include <cstdint>
@@ -45,7 +44,6 @@
 
 namespace intsim::core::payments {
 
-inline constexpr std::string_view kSubscriptionsTable = "subscriptions";
 inline constexpr std::string_view kCreateKind = "stripe.create_payment_intent";
 inline constexpr std::string_view kRefundKind = "stripe.refund";
 inline constexpr std::string_view kRetrieveKind = "stripe.retrieve_pi";
@@ -154,8 +152,6 @@ class PaymentService final : public resilience::JobHandler, public webhook::Even
   Status apply_refund(const std::string& type, const nlohmann::json& refund, WriteBatch& batch,
                       TimeUs now_us);
   Status apply_dispute(const std::string& type, const nlohmann::json& dispute, WriteBatch& batch,
-                       TimeUs now_us);
-  Status apply_invoice(const std::string& type, const nlohmann::json& invoice, WriteBatch& batch,
                        TimeUs now_us);
   // The booking of a Stripe object: metadata.booking_id, else the payments_by_pi index. Empty
   // when the object is not one of ours.

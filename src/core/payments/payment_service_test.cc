@@ -429,20 +429,6 @@ TEST_F(PaymentServiceTest, DisputeMarksThePaymentAndAlertsOnce) {
   EXPECT_EQ(fp.alerts.count("dispute", "bk_1"), 1u);
 }
 
-TEST_F(PaymentServiceTest, DunningMarksSubscriptionsPastDueAndBackToActive) {
-  const nlohmann::json inv = {{"id", "in_1"}, {"subscription", "sub_1"}, {"attempt_count", 1}};
-  ASSERT_TRUE(event("invoice.payment_failed", inv, 100).is_ok());
-  std::string row_text;
-  ASSERT_TRUE(fp.store.get(kSubscriptionsTable, "sub_1", &row_text).is_ok());
-  EXPECT_EQ(nlohmann::json::parse(row_text)["status"], "past_due");
-  EXPECT_EQ(fp.alerts.count("dunning", "sub_1"), 1u);
-  ASSERT_TRUE(event("invoice.paid", inv, 200).is_ok());
-  ASSERT_TRUE(event("invoice.payment_failed", inv, 100).is_ok());  // redelivered late
-  ASSERT_TRUE(fp.store.get(kSubscriptionsTable, "sub_1", &row_text).is_ok());
-  EXPECT_EQ(nlohmann::json::parse(row_text)["status"], "active");
-  EXPECT_EQ(fp.alerts.count("dunning", "sub_1"), 1u);
-}
-
 TEST_F(PaymentServiceTest, ReconcileReadsOnlyPaymentsStuckLongEnough) {
   checkout();
   answer(0, json_result(200, stripe_pi("pi_1", "bk_1", "processing")));
