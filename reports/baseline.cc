@@ -167,14 +167,14 @@ BaselineDiff compare_to_baseline(const harness::Results& current,
   }
   // Latency per peer.
   std::map<std::string,
-           std::pair<const std::vector<std::int64_t>*, const std::vector<std::int64_t>*>>
+           std::pair<const harness::LatencyHistogram*, const harness::LatencyHistogram*>>
       lat;
-  for (const auto& [peer, v] : fb.latency_us_by_peer) lat[peer].first = &v;
-  for (const auto& [peer, v] : fa.latency_us_by_peer) lat[peer].second = &v;
+  for (const auto& [peer, h] : fb.latency_us_by_peer) lat[peer].first = &h;
+  for (const auto& [peer, h] : fa.latency_us_by_peer) lat[peer].second = &h;
   for (const auto& [peer, pair] : lat) {
-    const auto p99 = [](const std::vector<std::int64_t>* v) -> std::optional<double> {
-      if (v == nullptr || v->empty()) return std::nullopt;
-      return static_cast<double>(percentile(*v, 99));
+    const auto p99 = [](const harness::LatencyHistogram* h) -> std::optional<double> {
+      if (h == nullptr || h->count() == 0) return std::nullopt;
+      return static_cast<double>(h->quantile(0.99));
     };
     d.lines.push_back(
         compare(peer + ": latency p99", p99(pair.first), p99(pair.second), true, true));

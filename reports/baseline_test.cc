@@ -53,7 +53,10 @@ TEST(ReportsBaseline, SlowerConvergenceAndLatencyAreWorse) {
   const harness::Results before = testing::small_results();
   harness::Results after = before;
   after.seeds[1].stats.converged_after_us = 3'600'000'000;
-  after.seeds[2].stats.samples_us["intsim_outbound_latency{peer=stripe}"] = {9'000'000};
+  harness::LatencyHistogram& slow =
+      after.seeds[2].stats.latency_us["intsim_outbound_latency{peer=stripe}"];
+  slow.counts[11] += 50;  // 50 calls in (5 s, 10 s]
+  slow.max_us = 9'000'000;
   const BaselineDiff d = compare_to_baseline(after, before);
   const DiffLine* p90 = find_line(d, "core-crashes: convergence p90");
   ASSERT_NE(p90, nullptr);

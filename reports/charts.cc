@@ -176,30 +176,26 @@ std::string svg_box_strip(std::string_view chart_id, std::string_view title,
 }
 
 std::string svg_percentiles(std::string_view chart_id, std::string_view title,
-                            const std::vector<Series>& series) {
+                            const std::vector<Percentiles>& rows) {
   std::int64_t top = 0;
-  for (const Series& s : series) {
-    if (!s.values.empty()) top = std::max(top, s.values.back());
-  }
-  if (series.empty()) return empty_chart(chart_id, title, "no latency samples in these results");
+  for (const Percentiles& r : rows) top = std::max(top, r.max_us);
+  if (rows.empty()) return empty_chart(chart_id, title, "no latency samples in these results");
   const double max = nice_ceiling(static_cast<double>(std::max(top, kAxisMinUs)));
   constexpr int kLeft = kLabelWidth, kRight = kWidth - 20;
   constexpr int kRow = 40;
-  const int height = kTop + kRow * static_cast<int>(series.size()) + 30;
+  const int height = kTop + kRow * static_cast<int>(rows.size()) + 30;
   std::string out = open_svg(chart_id, title, height);
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    const Series& s = series[i];
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Percentiles& r = rows[i];
     const int y = kTop + kRow * static_cast<int>(i) + 14;
     out += fmt::format("<text class=\"series-label\" x=\"8\" y=\"{}\">{}</text>", y + 4,
-                       escape_xml(s.label));
-    if (s.values.empty()) continue;
+                       escape_xml(r.label));
+    if (r.samples == 0) continue;
     const auto x = [&](std::int64_t v) { return x_of(static_cast<double>(v), max, kLeft, kRight); };
-    const std::int64_t p50 = percentile(s.values, 50), p90 = percentile(s.values, 90),
-                       p99 = percentile(s.values, 99), hi = s.values.back();
     out += fmt::format("<line class=\"whisker\" x1=\"{:.1f}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{}\"/>",
-                       x(p50), y, x(hi), y);
+                       x(r.p50_us), y, x(r.max_us), y);
     const std::pair<const char*, std::int64_t> marks[] = {
-        {"p50", p50}, {"p90", p90}, {"p99", p99}, {"max", hi}};
+        {"p50", r.p50_us}, {"p90", r.p90_us}, {"p99", r.p99_us}, {"max", r.max_us}};
     for (const auto& [name, v] : marks) {
       out += fmt::format(
           "<circle class=\"mark mark-{0}\" cx=\"{1:.1f}\" cy=\"{2}\" r=\"4\"><title>{0}: {3}"
@@ -207,10 +203,10 @@ std::string svg_percentiles(std::string_view chart_id, std::string_view title,
           name, x(v), y, format_duration_us(v));
     }
     out += fmt::format(
-        "<text class=\"figures\" x=\"{}\" y=\"{}\">p50 {} · p90 {} · p99 {} · max {} ({} samples)"
+        "<text class=\"figures\" x=\"{}\" y=\"{}\">p50 {} · p90 {} · p99 {} · max {} ({} calls)"
         "</text>",
-        kLeft, y + 18, format_duration_us(p50), format_duration_us(p90), format_duration_us(p99),
-        format_duration_us(hi), s.values.size());
+        kLeft, y + 18, format_duration_us(r.p50_us), format_duration_us(r.p90_us),
+        format_duration_us(r.p99_us), format_duration_us(r.max_us), r.samples);
   }
   out += axis_with_ticks(max, kLeft, kRight, height - 26, /*durations=*/true);
   return out + "</svg>";

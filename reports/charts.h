@@ -30,10 +30,15 @@ struct Series {
 std::string svg_box_strip(std::string_view chart_id, std::string_view title,
                           const std::vector<Series>& series);
 
-// One row per series: a line from p50 to max with marks at p50, p90, p99 and max, and the
-// figures as text. Values are durations in microseconds.
+// One row per peer: a line from p50 to max with marks at p50, p90, p99 and max, and the
+// figures as text. Durations in microseconds.
+struct Percentiles {
+  std::string label;
+  std::int64_t samples = 0;  // 0: nothing to draw
+  std::int64_t p50_us = 0, p90_us = 0, p99_us = 0, max_us = 0;
+};
 std::string svg_percentiles(std::string_view chart_id, std::string_view title,
-                            const std::vector<Series>& series);
+                            const std::vector<Percentiles>& rows);
 
 // Horizontal bars with their value printed by `format` ("%" for rates, plain for counts).
 struct Bar {

@@ -59,9 +59,8 @@ TEST(ReportsCharts, BoxStripDrawsEverySeedAndTheQuartiles) {
 }
 
 TEST(ReportsCharts, PercentilesMarkP50P90P99AndMax) {
-  std::vector<std::int64_t> v;
-  for (int i = 1; i <= 100; ++i) v.push_back(i * 1000);
-  const std::string svg = svg_percentiles("latency", "Latency", {{"stripe", v}});
+  const std::string svg =
+      svg_percentiles("latency", "Latency", {{"stripe", 100, 50'000, 90'000, 99'000, 100'000}});
   EXPECT_NE(svg.find("<title>p50: 50 ms</title>"), std::string::npos);
   EXPECT_NE(svg.find("<title>p90: 90 ms</title>"), std::string::npos);
   EXPECT_NE(svg.find("<title>p99: 99 ms</title>"), std::string::npos);

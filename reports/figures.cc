@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "src/core/assert.h"
+
 namespace intsim::reports {
 namespace {
 
@@ -69,6 +71,17 @@ std::int64_t seed_retries(const harness::SeedResult& seed) {
   return std::max<std::int64_t>(attempts - finished, 0);
 }
 
+Percentiles latency_percentiles(std::string label, const harness::LatencyHistogram& histogram) {
+  Percentiles p;
+  p.label = std::move(label);
+  p.samples = histogram.count();
+  p.p50_us = histogram.quantile(0.50);
+  p.p90_us = histogram.quantile(0.90);
+  p.p99_us = histogram.quantile(0.99);
+  p.max_us = histogram.max_us;
+  return p;
+}
+
 Figures compute_figures(const harness::Results& results) {
   Figures f;
   std::map<std::string, ScenarioFigures> by_path;
@@ -128,15 +141,15 @@ Figures compute_figures(const harness::Results& results) {
         }
       }
     }
-    for (const auto& [key, values] : r.stats.samples_us) {
+    for (const auto& [key, histogram] : r.stats.latency_us) {
       const MetricKey k = parse_metric_key(key);
-      if (!contains(k.name, "latency")) continue;
       const std::string peer = k.label("peer").empty() ? k.name : k.label("peer");
-      auto& pool = f.latency_us_by_peer[peer];
-      pool.insert(pool.end(), values.begin(), values.end());
+      // Seeds of one intsim share buckets; results merged from other versions are refused
+      // upstream (harness::merge_results), so a mismatch here is a bug.
+      const core::Status merged = f.latency_us_by_peer[peer].merge(histogram);
+      INTSIM_ASSERT_MSG(merged.is_ok(), "latency histograms of one results file disagree");
     }
   }
-  for (auto& [peer, pool] : f.latency_us_by_peer) std::sort(pool.begin(), pool.end());
   for (auto& [path, s] : by_path) {
     std::sort(s.convergence_us.begin(), s.convergence_us.end());
     f.scenarios.push_back(std::move(s));

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reports/charts.h"
 #include "src/harness/results.h"
 
 namespace intsim::reports {
@@ -54,8 +55,8 @@ struct Figures {
   // conflicts_detected, conflicts_resolved, net_timeouts, webhook duplicates.
   std::map<std::string, std::int64_t> effects;
   std::vector<std::int64_t> retries_per_seed;  // every seed
-  // peer -> latency samples (sorted), pooled over seeds from samples named *latency*.
-  std::map<std::string, std::vector<std::int64_t>> latency_us_by_peer;
+  // peer -> the core's outbound latency, every seed's histogram merged.
+  std::map<std::string, harness::LatencyHistogram> latency_us_by_peer;
   std::uint64_t seeds = 0;
   std::uint64_t failed = 0;
 };
@@ -65,5 +66,8 @@ struct Figures {
 std::int64_t seed_retries(const harness::SeedResult& seed);
 
 Figures compute_figures(const harness::Results& results);
+
+// p50, p90, p99 and max of a merged latency histogram, for the charts and tables.
+Percentiles latency_percentiles(std::string label, const harness::LatencyHistogram& histogram);
 
 }  // namespace intsim::reports

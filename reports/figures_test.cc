@@ -57,8 +57,29 @@ TEST(ReportsFigures, SumsFaultsEffectsAndDistributions) {
   EXPECT_EQ(s.webhook_deliveries, 20);
   EXPECT_EQ(s.webhook_duplicates, 1);
   EXPECT_DOUBLE_EQ(s.duplicate_rate(), 0.05);
-  EXPECT_EQ(f.latency_us_by_peer.at("stripe"),
-            (std::vector<std::int64_t>{100'000, 200'000, 300'000, 5'000'000}));
+  // Calls of 100 ms and 300 ms, 200 ms and 5 s in three seeds, merged into one histogram.
+  const Percentiles p = latency_percentiles("stripe", f.latency_us_by_peer.at("stripe"));
+  EXPECT_EQ(p.samples, 4);
+  EXPECT_EQ(p.p50_us, 250'000);    // the 2nd call: the top of the (100 ms, 250 ms] bucket
+  EXPECT_EQ(p.p99_us, 4'900'000);  // 96% of the way into (2.5 s, 5 s]
+  EXPECT_EQ(p.max_us, 5'000'000);
+}
+
+TEST(ReportsFigures, LatencyQuantilesInterpolateInsideBucketsAndNeverPassTheMax) {
+  harness::LatencyHistogram h;
+  h.bounds_us = {10, 20, 40};
+  h.counts = {0, 10, 0, 0};  // ten calls in (10, 20]
+  h.max_us = 18;
+  EXPECT_EQ(h.quantile(0.5), 15);
+  EXPECT_EQ(h.quantile(0.99), 18);  // interpolation says 19.9, but nothing took over 18
+  h.counts = {0, 0, 0, 2};          // only above the last bound: all we know is the max
+  h.max_us = 90;
+  EXPECT_EQ(h.quantile(0.5), 90);
+  EXPECT_EQ(harness::LatencyHistogram().quantile(0.5), 0);
+  harness::LatencyHistogram other;
+  other.bounds_us = {10, 20};
+  other.counts = {1, 0, 0};
+  EXPECT_FALSE(h.merge(other).is_ok());  // other buckets: refused, not mixed up
 }
 
 TEST(ReportsFigures, CountsConflictCountersAsRaceWindows) {

@@ -137,11 +137,11 @@ void charts(const Figures& f, std::string& out) {
   figure(svg_box_strip("convergence", "Time to convergence after healing, per scenario", conv),
          "Box from p25 to p75, the median as a bar, whiskers to min and max, one dot per seed.",
          out);
-  std::vector<Series> lat;
-  for (const auto& [peer, v] : f.latency_us_by_peer) lat.push_back({peer, v});
+  std::vector<Percentiles> lat;
+  for (const auto& [peer, h] : f.latency_us_by_peer) lat.push_back(latency_percentiles(peer, h));
   figure(svg_percentiles("latency", "Latency per peer (p50, p90, p99, max)", lat),
-         "The core's outbound call latency per peer, pooled over seeds (each sample is one "
-         "seed's mean).",
+         "The core's outbound call latency per peer, every call of every seed. Quantiles are "
+         "interpolated inside the metric's buckets (as Prometheus does); the maximum is exact.",
          out);
   std::vector<Bar> races;
   for (const ScenarioFigures& s : f.scenarios) {

@@ -81,11 +81,11 @@ void faults(const Figures& f, std::string& out) {
   }
   if (!f.latency_us_by_peer.empty()) {
     out += "\n| peer | latency p50 | p90 | p99 | max |\n|---|---:|---:|---:|---:|\n";
-    for (const auto& [peer, v] : f.latency_us_by_peer) {
-      out +=
-          fmt::format("| {} | {} | {} | {} | {} |\n", cell(peer),
-                      format_duration_us(percentile(v, 50)), format_duration_us(percentile(v, 90)),
-                      format_duration_us(percentile(v, 99)), format_duration_us(v.back()));
+    for (const auto& [peer, h] : f.latency_us_by_peer) {
+      const Percentiles p = latency_percentiles(peer, h);
+      out += fmt::format("| {} | {} | {} | {} | {} |\n", cell(peer), format_duration_us(p.p50_us),
+                         format_duration_us(p.p90_us), format_duration_us(p.p99_us),
+                         format_duration_us(p.max_us));
     }
   }
 }

@@ -5,16 +5,13 @@
 #include <memory>
 
 #include "sim/network.h"
-#include "src/harness/oracles.h"
+#include "src/core/assert.h"
+#include "src/harness/run.h"
 #include "src/harness/scenario.h"
 #include "src/harness/world.h"
 
 namespace intsim::reports {
 namespace {
-
-// The run loop's liveness polling step (src/harness/run.cc): the replay stops where the run
-// stopped, so both traces end at the same record.
-constexpr core::TimeUs kLivenessStepUs = 60 * core::kUsPerSec;
 
 std::string request_label(const core::HttpRequest& request) {
   const auto query = request.target.find('?');
@@ -75,42 +72,34 @@ core::Status replay_timeline(const harness::SeedResult& seed, std::size_t rows_m
     return core::Status::invalid_argument(
         fmt::format("{}: cannot load the scenario: {}", seed.scenario_path, st.message()));
   }
-  std::unique_ptr<harness::World> world;
-  if (core::Status st =
-          harness::World::build(scenario, seed.seed, seed.swarm, sim::Trace::Mode::kRecord, &world);
+  std::unique_ptr<Recorder> recorder;
+  core::TimeUs start_us = 0;
+  harness::RunOptions options;
+  options.swarm = seed.swarm;
+  options.record_trace = true;
+  options.on_world_built = [&](harness::World& world) {
+    start_us = world.start_us();
+    recorder = std::make_unique<Recorder>(world.network(), start_us);
+    world.network().set_observer(recorder.get());
+  };
+  harness::SeedResult replayed;
+  harness::RunArtifacts artifacts;
+  if (core::Status st = harness::run_seed(scenario, seed.seed, options, &replayed, &artifacts);
       !st) {
     return st;
   }
-  // The same construction order as harness::run_seed: kinds and actors get the same ids.
-  harness::Oracles oracles(*world, scenario);
-  Recorder recorder(world->network(), world->start_us());
-  world->network().set_observer(&recorder);
-  sim::Simulation& sim = world->sim();
-  if (core::Status st = world->start(); !st) return st;
-  oracles.start();
-  constexpr std::uint64_t kStepsMax = 200'000'000;
-  sim.run_until(world->start_us() + scenario.fault_phase_us, kStepsMax);
-  world->heal();
-  const sim::Time healed_at = sim.now_us();
-  while (sim.now_us() < healed_at + scenario.liveness_bound_us) {
-    oracles.check_safety();
-    if (oracles.converged()) break;
-    sim.run_until(std::min(sim.now_us() + kLivenessStepUs, healed_at + scenario.liveness_bound_us),
-                  kStepsMax);
-  }
-  world->network().set_observer(nullptr);
-  if (sim.trace().hash() != seed.trace_hash) {
+  if (replayed.trace_hash != seed.trace_hash) {
     return core::Status::conflict(fmt::format(
         "the replay's trace hash {} differs from the recorded {} (the scenario file or intsim "
         "changed since these results were written)",
-        sim::format_hash(sim.trace().hash()), sim::format_hash(seed.trace_hash)));
+        sim::format_hash(replayed.trace_hash), sim::format_hash(seed.trace_hash)));
   }
+  INTSIM_ASSERT(recorder != nullptr);
   TimelineInput input;
-  input.trace = &sim.trace();
-  const sim::TraceNameTable names = sim.name_table();
-  input.names = &names;
-  input.start_us = world->start_us();
-  input.messages = recorder.take();
+  input.trace = &artifacts.trace;
+  input.names = &artifacts.names;
+  input.start_us = start_us;
+  input.messages = recorder->take();
   for (const harness::Violation& v : seed.violations) {
     input.witnesses.insert(input.witnesses.end(), v.witnesses.begin(), v.witnesses.end());
   }

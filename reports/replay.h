@@ -1,8 +1,9 @@
-// The story of a failing seed, told again: the seed is re-run from its scenario file with a
-// network observer attached, so the timeline shows every message (from, to, method and path or
-// status), and the replay's trace hash must equal the recorded one before it is drawn (a run is
-// a pure function of scenario, seed and version; a different hash means the scenario file or
-// intsim changed since the results were written, and the drawing would tell another story).
+// The story of a failing seed, told again: the seed is re-run from its scenario file by
+// harness::run_seed with a network observer attached (RunOptions::on_world_built), so the
+// timeline shows every message (from, to, method and path or status), and the replay's trace
+// hash must equal the recorded one before it is drawn (a run is a pure function of scenario,
+// seed and version; a different hash means the scenario file or intsim changed since the
+// results were written, and the drawing would tell another story).
 #pragma once
 
 #include <cstddef>

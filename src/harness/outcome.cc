@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "sim/trace.h"
+#include "src/core/assert.h"
 
 namespace intsim::harness {
 namespace {
@@ -20,6 +23,48 @@ bool parse_verdict(std::string_view name, Verdict* out) {
     }
   }
   return false;
+}
+
+std::int64_t LatencyHistogram::count() const {
+  std::int64_t n = 0;
+  for (const std::int64_t c : counts) n += c;
+  return n;
+}
+
+core::Status LatencyHistogram::merge(const LatencyHistogram& other) {
+  if (other.counts.empty()) return core::Status::ok();
+  if (counts.empty()) {
+    *this = other;
+    return core::Status::ok();
+  }
+  if (bounds_us != other.bounds_us || counts.size() != other.counts.size()) {
+    return core::Status::invalid_argument("latency histograms with different buckets");
+  }
+  for (std::size_t i = 0; i < counts.size(); ++i) counts[i] += other.counts[i];
+  max_us = std::max(max_us, other.max_us);
+  return core::Status::ok();
+}
+
+core::TimeUs LatencyHistogram::quantile(double q) const {
+  const std::int64_t n = count();
+  if (n == 0) return 0;
+  INTSIM_ASSERT(counts.size() == bounds_us.size() + 1);
+  const double rank = std::clamp(q, 0.0, 1.0) * static_cast<double>(n);
+  std::int64_t below = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (counts[i] == 0 || static_cast<double>(below + counts[i]) < rank) {
+      below += counts[i];
+      continue;
+    }
+    // Above the last bound nothing is known but the maximum.
+    if (i == bounds_us.size()) return max_us;
+    const double lower = i == 0 ? 0.0 : static_cast<double>(bounds_us[i - 1]);
+    const double upper = static_cast<double>(bounds_us[i]);
+    const double within = (rank - static_cast<double>(below)) / static_cast<double>(counts[i]);
+    const auto v = static_cast<core::TimeUs>(lower + (upper - lower) * within + 0.5);
+    return std::min(v, max_us);
+  }
+  return max_us;
 }
 
 std::string repro_command(const SeedResult& r) {
@@ -48,7 +93,13 @@ nlohmann::ordered_json to_json(const SeedResult& r, bool with_samples) {
   j["wall_ms"] = r.wall_ms;
   j["faults"] = r.stats.faults;
   j["counters"] = r.stats.counters;
-  if (with_samples) j["samples_us"] = r.stats.samples_us;
+  if (with_samples && !r.stats.latency_us.empty()) {
+    nlohmann::ordered_json lat = nlohmann::ordered_json::object();
+    for (const auto& [key, h] : r.stats.latency_us) {
+      lat[key] = {{"le_us", h.bounds_us}, {"counts", h.counts}, {"max_us", h.max_us}};
+    }
+    j["latency_us"] = lat;
+  }
   if (!r.violations.empty()) {
     nlohmann::ordered_json vs = nlohmann::ordered_json::array();
     for (const Violation& v : r.violations) {
@@ -94,8 +145,20 @@ core::Status from_json(const nlohmann::json& j, SeedResult* out) {
     r.wall_ms = j.value("wall_ms", 0.0);
     r.stats.faults = j.at("faults").get<std::map<std::string, std::uint64_t>>();
     r.stats.counters = j.at("counters").get<std::map<std::string, std::int64_t>>();
-    if (j.contains("samples_us")) {
-      r.stats.samples_us = j["samples_us"].get<std::map<std::string, std::vector<std::int64_t>>>();
+    if (j.contains("latency_us")) {
+      for (const auto& [key, hj] : j["latency_us"].items()) {
+        LatencyHistogram h;
+        h.bounds_us = hj.at("le_us").get<std::vector<core::TimeUs>>();
+        h.counts = hj.at("counts").get<std::vector<std::int64_t>>();
+        h.max_us = hj.at("max_us").get<core::TimeUs>();
+        if (h.counts.size() != h.bounds_us.size() + 1 ||
+            !std::is_sorted(h.bounds_us.begin(), h.bounds_us.end())) {
+          return core::Status::invalid_argument("seed result: latency_us." + key +
+                                                ": counts must have one more entry than le_us, "
+                                                "and le_us must increase");
+        }
+        r.stats.latency_us.emplace(key, std::move(h));
+      }
     }
     if (j.contains("violations")) {
       for (const auto& vj : j["violations"]) {

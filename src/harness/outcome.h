@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "src/core/status.h"
 #include "src/core/time.h"
 #include "src/harness/scenario.h"
 
@@ -38,6 +39,22 @@ struct Violation {
   friend bool operator==(const Violation&, const Violation&) = default;
 };
 
+// A latency distribution in bucket counts: small enough to keep for every seed, and exact to
+// merge across seeds (a mean per seed is not: the p99 of means hides every slow call).
+struct LatencyHistogram {
+  std::vector<core::TimeUs> bounds_us;  // inclusive upper bounds, increasing
+  std::vector<std::int64_t> counts;     // per bucket; one more than bounds_us (above the last)
+  core::TimeUs max_us = 0;
+
+  std::int64_t count() const;
+  // Adds `other`'s counts. Both have the same bounds, or `this` has none yet (it takes them).
+  core::Status merge(const LatencyHistogram& other);
+  // The q-quantile (q in [0, 1]) interpolated linearly inside its bucket, as Prometheus's
+  // histogram_quantile does, and never above max_us; 0 when empty.
+  core::TimeUs quantile(double q) const;
+  friend bool operator==(const LatencyHistogram&, const LatencyHistogram&) = default;
+};
+
 // Figures of one run. Maps are ordered so output is deterministic.
 struct RunStats {
   std::uint64_t events = 0;
@@ -45,7 +62,9 @@ struct RunStats {
   core::TimeUs converged_after_us = -1;          // time from healing to convergence; -1 if never
   std::map<std::string, std::uint64_t> faults;   // injected, by fault kind name
   std::map<std::string, std::int64_t> counters;  // retries, dlq_entries, alerts, ...
-  std::map<std::string, std::vector<std::int64_t>> samples_us;  // latencies etc., for charts
+  // The core's outbound latency per metric and peer ("intsim_outbound_latency{peer=stripe}"),
+  // every outcome together.
+  std::map<std::string, LatencyHistogram> latency_us;
   friend bool operator==(const RunStats&, const RunStats&) = default;
 };
 

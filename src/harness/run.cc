@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "src/core/assert.h"
 #include "src/core/notifications/notification.h"
+#include "src/core/observability/metrics_registry.h"
 #include "src/harness/oracles.h"
 #include "src/harness/world.h"
 
@@ -74,12 +76,17 @@ void collect_stats(World& w, SeedResult* r) {
   const auto& net = w.network().stats();
   s.counters["net_requests"] = static_cast<std::int64_t>(net.requests_sent);
   s.counters["net_timeouts"] = static_cast<std::int64_t>(net.timeouts);
-  // Latency of the core's outbound calls per peer, from the metrics histograms' sums.
+  // Latency of the core's outbound calls per peer: the metrics' buckets, every outcome together.
+  using Registry = core::observability::MetricsRegistry;
   for (const auto& [key, h] : metrics.histograms()) {
     const auto& [name, peer, outcome] = key;
-    if (h.count > 0) {
-      s.samples_us[fmt::format("{}{{peer={}}}", name, peer)].push_back(h.sum_us / h.count);
-    }
+    LatencyHistogram one;
+    one.bounds_us.assign(Registry::kBucketBoundsUs.begin(), Registry::kBucketBoundsUs.end());
+    one.counts.assign(h.buckets.begin(), h.buckets.end());
+    one.counts.push_back(h.over_max);
+    one.max_us = h.max_us;
+    const core::Status merged = s.latency_us[fmt::format("{}{{peer={}}}", name, peer)].merge(one);
+    INTSIM_ASSERT(merged.is_ok());  // one registry, one set of buckets
   }
 }
 
@@ -98,6 +105,7 @@ core::Status run_seed(const Scenario& scenario, std::uint64_t seed, const RunOpt
   r.swarm = options.swarm;
 
   sim::Simulation& sim = world->sim();
+  if (options.on_world_built) options.on_world_built(*world);
   if (core::Status st = world->start(); !st) {
     r.verdict = Verdict::kInternalError;
     r.error = "the core did not start: " + st.to_string();

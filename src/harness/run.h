@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "sim/trace.h"
@@ -12,10 +13,16 @@
 
 namespace intsim::harness {
 
+class World;
+
 struct RunOptions {
   bool swarm = false;
   bool record_trace = false;              // keep every trace record (repro, determinism check)
   std::uint64_t steps_max = 200'000'000;  // a livelocked model ends the run, not the machine
+  // Called once the world and its oracles are built, before anything runs: where a report
+  // attaches a network observer to tell the seed's story. It must only watch: anything that
+  // changes the world changes the trace.
+  std::function<void(World&)> on_world_built;
 };
 
 struct RunArtifacts {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "src/core/assert.h"
 
 namespace intsim::core::observability {
@@ -70,6 +72,7 @@ void MetricsRegistry::observe_us(std::string_view name, std::string_view peer,
   }
   ++h.count;
   h.sum_us += value_us;
+  h.max_us = std::max(h.max_us, value_us);
 }
 
 std::int64_t MetricsRegistry::counter(std::string_view name, std::string_view peer,

@@ -27,6 +27,7 @@ class MetricsRegistry final : public Metrics {
     std::int64_t over_max = 0;                                   // above the last bound
     std::int64_t count = 0;
     TimeUs sum_us = 0;
+    TimeUs max_us = 0;  // the largest value observed (reports show it next to the quantiles)
   };
   using Key = std::tuple<std::string, std::string, std::string>;  // name, peer, outcome
 
