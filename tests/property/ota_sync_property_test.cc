@@ -29,13 +29,9 @@
 #include "models/ota/channel_model.h"
 #include "sim/rng.h"
 #include "sim/simulation.h"
-#include "src/core/app/integration.h"
 #include "src/core/ical/date.h"
-#include "src/core/memory_store.h"
-#include "src/core/observability/metrics_registry.h"
-#include "src/core/observability/recorders.h"
-#include "src/core/resilience/test_random.h"
 #include "src/core/sync/availability_export.h"
+#include "tests/property/in_process_core.h"
 
 namespace intsim::tests {
 namespace {
@@ -53,23 +49,15 @@ constexpr int kUnits = 3;
 constexpr TimeUs kStaleAgeMaxUs = 30 * kUsPerMin;
 constexpr TimeUs kGraceUs = kUsPerHour;  // > kStaleAgeMaxUs, as the engine requires
 
-// The dispatcher tests' seeded generator serves here too.
-using SplitMix = core::resilience::testing::SplitMixRandom;
-
-class FixedClock final : public core::Clock {
- public:
-  TimeUs now = sim::kEpochUs;
-  TimeUs now_us() const override { return now; }
-};
-
 enum class Serve { kFresh, kStale, kFailed, kTruncated, kEmpty, kChurn };
 
 std::string unit_id(int i) { return fmt::format("u{}", i + 1); }
 
 // The core (recreated on every crash, on one store), two channels, and the wire between.
-class World final : public core::HttpClient, public core::Timers {
+class World final : public InProcessCore {
  public:
-  explicit World(std::uint64_t seed) : random_(seed), rng_(seed, "ota_property") {
+  explicit World(std::uint64_t seed)
+      : InProcessCore(seed, core::LogLevel::kDebug), rng_(seed, "ota_property") {
     for (int i = 0; i < kUnits; ++i) config_.units.push_back({unit_id(i), "double"});
     config_.sync.channels = {{bk::Source::kAirbnb, "ota.airbnb", 5 * kUsPerMin, false},
                              {bk::Source::kBookingCom, "ota.booking_com", 5 * kUsPerMin, true}};
@@ -88,9 +76,6 @@ class World final : public core::HttpClient, public core::Timers {
     // Stripe is never answered here: holds simply expire. Channel fetches wait for a Poll.
     if (peer.starts_with("ota.")) pending_.push_back({id, std::string(peer), std::move(request)});
   }
-  void arm(TimerId id, TimeUs at_us) override { timers_[id] = at_us; }
-  void disarm(TimerId id) override { timers_.erase(id); }
-
   // ---- Commands -------------------------------------------------------------------------
   void book(int unit, int first_offset, int nights) {
     const bk::Night first = today() + first_offset;
@@ -178,9 +163,7 @@ class World final : public core::HttpClient, public core::Timers {
   void advance(TimeUs delta_us) { advance_to(clock_.now + delta_us); }
 
   void crash() {
-    core_.reset();
     pending_.clear();  // the new process never hears of them
-    timers_.clear();
     start_core();
   }
 
@@ -273,7 +256,6 @@ class World final : public core::HttpClient, public core::Timers {
   };
 
   bk::Night today() const { return static_cast<bk::Night>(clock_.now / core::kUsPerDay); }
-  core::app::Integration& core() { return *core_; }
   models::ota::ChannelModel& channel_for(std::string_view peer) {
     for (auto& m : channels_) {
       if (peer == "ota." + std::string(m.name())) return m;
@@ -281,39 +263,15 @@ class World final : public core::HttpClient, public core::Timers {
     RC_FAIL("a fetch to an unknown channel");
   }
 
-  void start_core() {
-    core::Ports p{&clock_, &random_, this, this, &store_, &log_, &metrics_, &alerts_};
-    RC_ASSERT(core::app::Integration::create(config_, p, &core_).is_ok());
-    RC_ASSERT(core_->recover(clock_.now).is_ok());
-  }
-
   // Fires the core's timers in time order up to `until`.
   void advance_to(TimeUs until) {
-    for (int guard = 0; guard < 10'000; ++guard) {
-      auto next = timers_.end();
-      for (auto it = timers_.begin(); it != timers_.end(); ++it) {
-        if (it->second <= until && (next == timers_.end() || it->second < next->second)) next = it;
-      }
-      if (next == timers_.end()) break;
-      const TimerId id = next->first;
-      clock_.now = std::max(clock_.now, next->second);
-      timers_.erase(next);
-      core_->on_timer(id, clock_.now);
+    for (int guard = 0; guard < 10'000 && fire_next_timer(until); ++guard) {
     }
     clock_.now = std::max(clock_.now, until);
   }
 
-  FixedClock clock_;
-  SplitMix random_;
   sim::Rng rng_;
-  core::MemoryStore store_;
-  core::observability::RecordingLog log_{core::LogLevel::kDebug};
-  core::observability::MetricsRegistry metrics_;
-  core::observability::RecordingAlerts alerts_;
-  core::app::IntegrationConfig config_;
-  std::unique_ptr<core::app::Integration> core_;
   std::vector<models::ota::ChannelModel> channels_;
-  std::map<TimerId, TimeUs> timers_;
   std::vector<Pending> pending_;
   int guests_ = 0;
 };

@@ -26,12 +26,8 @@
 #include "models/stripe/stripe_model.h"
 #include "sim/rng.h"
 #include "sim/simulation.h"
-#include "src/core/app/integration.h"
-#include "src/core/memory_store.h"
-#include "src/core/observability/metrics_registry.h"
-#include "src/core/observability/recorders.h"
-#include "src/core/resilience/test_random.h"
 #include "src/core/webhook/signature.h"
+#include "tests/property/in_process_core.h"
 
 namespace intsim::tests {
 namespace {
@@ -59,15 +55,6 @@ const std::vector<std::string> kPaymentMethods = {
     "pm_card_intsim_processingFails",
 };
 
-// The dispatcher tests' seeded generator serves here too.
-using SplitMix = core::resilience::testing::SplitMixRandom;
-
-class FixedClock final : public core::Clock {
- public:
-  TimeUs now = sim::kEpochUs;
-  TimeUs now_us() const override { return now; }
-};
-
 struct BookingRequest {
   std::string body;
   std::string key;
@@ -75,13 +62,14 @@ struct BookingRequest {
 };
 
 // The world: the core (recreated on every crash, on one store), Stripe, and the wire between.
-class World final : public core::HttpClient, public core::Timers {
+class World final : public InProcessCore {
  public:
   // impatient: Stripe jobs give up after 10 attempts (a few minutes), as the simulation
   // harness configures them, so creates die young and are made again; otherwise the
   // integration's default lets them retry until their key ages.
   World(std::uint64_t seed, bool impatient)
-      : random_(seed), stripe_(stripe_config(), sim::Rng(seed, "stripe")) {
+      : InProcessCore(seed, core::LogLevel::kError),
+        stripe_(stripe_config(), sim::Rng(seed, "stripe")) {
     if (impatient) {
       core::resilience::PeerPolicy stripe;
       stripe.idempotency_header = "Idempotency-Key";
@@ -91,7 +79,7 @@ class World final : public core::HttpClient, public core::Timers {
     config_.units = {{"u1", "std"}, {"u2", "std"}};
     config_.resolver = {core::bookings::WinnerRule::kChannelWins, /*relocate=*/true};
     config_.webhooks.stripe_secrets = {std::string(kWebhookSecret)};
-    start();
+    start_core();
   }
 
   // ---- ports the core calls ----
@@ -99,8 +87,6 @@ class World final : public core::HttpClient, public core::Timers {
     RC_ASSERT(peer == "stripe");
     flights_.push_back({id, std::move(request), deadline_us});
   }
-  void arm(TimerId id, TimeUs at_us) override { timers_[id] = at_us; }
-  void disarm(TimerId id) override { timers_.erase(id); }
 
   // ---- commands ----
   void book(int unit, int first_offset, int nights, int method, bool with_key) {
@@ -146,14 +132,14 @@ class World final : public core::HttpClient, public core::Timers {
     s.source = core::bookings::Source::kAirbnb;
     s.state = core::bookings::StayState::kConfirmed;
     s.created_at_us = now();
-    RC_ASSERT(app_->upsert_channel_stay(s, now()).is_ok());
+    RC_ASSERT(core_->upsert_channel_stay(s, now()).is_ok());
   }
 
   void cancel(std::size_t pick) {
     if (due_.empty()) return;
     auto it = due_.begin();
     std::advance(it, static_cast<long>(pick % due_.size()));
-    app_->handle({"POST", "/api/bookings/" + it->first + "/cancel", {}, ""}, now());
+    core_->handle({"POST", "/api/bookings/" + it->first + "/cancel", {}, ""}, now());
   }
 
   // kDelay: the request lingers on the wire (the core times out) and reaches Stripe later: when a
@@ -168,20 +154,20 @@ class World final : public core::HttpClient, public core::Timers {
     const Flight f = flights_[i];
     flights_.erase(flights_.begin() + static_cast<long>(i));
     if (outage_ || how == Serve::kRefuse) {
-      app_->on_http_result(f.id, HttpResult::failed(HttpError::kConnectionFailed), now());
+      core_->on_http_result(f.id, HttpResult::failed(HttpError::kConnectionFailed), now());
       return;
     }
     if (how == Serve::kDelay) {
       stragglers_.push_back({f.request, now() + kStragglerMaxUs});
-      app_->on_http_result(f.id, HttpResult::failed(HttpError::kTimeout), now());
+      core_->on_http_result(f.id, HttpResult::failed(HttpError::kTimeout), now());
       return;
     }
     const models::stripe::ApiResult result = stripe_.call(f.request, now());
     take_events();
-    app_->on_http_result(f.id,
-                         how == Serve::kAnswer ? HttpResult::of(result.response)
-                                               : HttpResult::failed(HttpError::kTimeout),
-                         now());
+    core_->on_http_result(f.id,
+                          how == Serve::kAnswer ? HttpResult::of(result.response)
+                                                : HttpResult::failed(HttpError::kTimeout),
+                          now());
   }
 
   // A request that lingered on the wire reaches Stripe; nobody hears the answer.
@@ -218,8 +204,7 @@ class World final : public core::HttpClient, public core::Timers {
     }
     take_events();
     flights_.clear();
-    app_.reset();
-    start();
+    start_core();
   }
 
   void advance(TimeUs delta_us) { run_until(now() + delta_us); }
@@ -242,7 +227,7 @@ class World final : public core::HttpClient, public core::Timers {
     for (int round = 0; round < 3 * 24 * 60; ++round) {
       heal_step();
       // Long enough for holds to lapse and every reconciler pass to run, then until quiet.
-      if (pending_events_.empty() && app_->outbox_jobs() == 0 && round > 120) break;
+      if (pending_events_.empty() && core_->outbox_jobs() == 0 && round > 120) break;
       advance(kUsPerMin);
     }
   }
@@ -251,7 +236,7 @@ class World final : public core::HttpClient, public core::Timers {
   void check_safety() {
     // Status never regresses: each payment's rank in the lattice only grows.
     std::vector<core::payments::Payment> payments;
-    RC_ASSERT(app_->payments(&payments).is_ok());
+    RC_ASSERT(core_->payments(&payments).is_ok());
     for (const core::payments::Payment& p : payments) {
       int& seen = ranks_[p.booking_id];
       RC_ASSERT(core::payments::pay_status_rank(p.status) >= seen);
@@ -272,7 +257,7 @@ class World final : public core::HttpClient, public core::Timers {
     RC_ASSERT(flights_.empty());
     // PAYMENTS_DEBUG=1 dumps the core's store and timers when work is left over (for a human
     // reading a shrunk counterexample).
-    if (app_->outbox_jobs() != 0u && std::getenv("PAYMENTS_DEBUG")) {
+    if (core_->outbox_jobs() != 0u && std::getenv("PAYMENTS_DEBUG")) {
       for (const auto& [t, rows] : store_.tables()) {
         for (const auto& [k, v] : rows)
           std::fprintf(stderr, "%s %s %s\n", t.c_str(), k.c_str(), v.c_str());
@@ -280,21 +265,21 @@ class World final : public core::HttpClient, public core::Timers {
       for (const auto& [id, at] : timers_)
         std::fprintf(stderr, "timer %lx at %ld now %ld\n", id, at, now());
     }
-    RC_ASSERT(app_->outbox_jobs() == 0u);
+    RC_ASSERT(core_->outbox_jobs() == 0u);
     // No night of ours is double-held once conflicts are resolved.
-    for (const core::bookings::Conflict& conflict : app_->ledger().conflicts()) {
+    for (const core::bookings::Conflict& conflict : core_->ledger().conflicts()) {
       for (const std::string& id : conflict.stay_ids) RC_ASSERT(!due_.count(id));
     }
     for (const auto& [booking, due] : due_) {
       const std::int64_t net = ledger.captured_minus_refunded(booking, "usd");
-      const core::bookings::Stay* stay = app_->ledger().find(booking);
+      const core::bookings::Stay* stay = core_->ledger().find(booking);
       RC_ASSERT(stay != nullptr);
       const bool confirmed = stay->state == core::bookings::StayState::kConfirmed;
       // Paid means confirmed, or refunded in full; confirmed means paid exactly.
       RC_ASSERT(net == 0 || confirmed);
       if (confirmed) RC_ASSERT(net == due);
       core::payments::Payment p;
-      RC_ASSERT(app_->payment(booking, &p).is_ok());
+      RC_ASSERT(core_->payment(booking, &p).is_ok());
       const models::stripe::PaymentRecord* record = nullptr;
       for (const auto& [id, r] : ledger.payments()) {
         if (r.booking_id == booking && (p.payment_intent.empty() || id == p.payment_intent)) {
@@ -331,7 +316,7 @@ class World final : public core::HttpClient, public core::Timers {
   }
   std::size_t dead_letters(core::resilience::DeadReason reason) const {
     std::vector<core::resilience::DlqEntry> dlq;
-    RC_ASSERT(app_->dlq_entries(&dlq).is_ok());
+    RC_ASSERT(core_->dlq_entries(&dlq).is_ok());
     return static_cast<std::size_t>(
         std::count_if(dlq.begin(), dlq.end(), [&](const auto& e) { return e.reason == reason; }));
   }
@@ -349,19 +334,10 @@ class World final : public core::HttpClient, public core::Timers {
     return c;
   }
 
-  TimeUs now() const { return clock_.now; }
-
-  void start() {
-    timers_.clear();
-    core::Ports ports{&clock_, &random_, this, this, &store_, &log_, &metrics_, &alerts_};
-    RC_ASSERT(core::app::Integration::create(config_, ports, &app_).is_ok());
-    RC_ASSERT(app_->recover(now()).is_ok());
-  }
-
   HttpResponse post_booking(const BookingRequest& r) {
     HttpRequest request{"POST", "/api/bookings", {}, r.body};
     if (!r.key.empty()) request.headers.push_back({"Idempotency-Key", r.key});
-    return app_->handle(request, now());
+    return core_->handle(request, now());
   }
 
   HttpResponse post_event(const models::stripe::Event& e) {
@@ -372,7 +348,7 @@ class World final : public core::HttpClient, public core::Timers {
         {{"Stripe-Signature",
           core::webhook::stripe_signature_header(kWebhookSecret, core::unix_seconds(now()), body)}},
         body};
-    return app_->handle(request, now());
+    return core_->handle(request, now());
   }
 
   void take_events() {
@@ -383,8 +359,7 @@ class World final : public core::HttpClient, public core::Timers {
   // (3-D Secure, settlement), and request deadlines (a request nobody served times out unsent).
   void run_until(TimeUs until_us) {
     for (int i = 0; i < 100'000; ++i) {
-      TimeUs next = until_us + 1;
-      for (const auto& [id, at] : timers_) next = std::min(next, at);
+      TimeUs next = next_timer_us(until_us + 1);
       for (const Flight& f : flights_) next = std::min(next, f.deadline_us);
       for (const Straggler& s : stragglers_) next = std::min(next, s.arrives_by_us);
       next = std::min(next, stripe_.next_wakeup_us());
@@ -396,7 +371,7 @@ class World final : public core::HttpClient, public core::Timers {
         if (flights_[j].deadline_us <= now()) {
           const RequestId id = flights_[j].id;
           flights_.erase(flights_.begin() + static_cast<long>(j));
-          app_->on_http_result(id, HttpResult::failed(HttpError::kTimeout), now());
+          core_->on_http_result(id, HttpResult::failed(HttpError::kTimeout), now());
         } else {
           ++j;
         }
@@ -412,15 +387,12 @@ class World final : public core::HttpClient, public core::Timers {
         }
       }
       heal_step();
+      // Timers re-armed for now wait for the next round, after the wire has had its turn.
       std::vector<TimerId> due;
       for (const auto& [id, at] : timers_) {
         if (at <= now()) due.push_back(id);
       }
-      for (TimerId id : due) {
-        const auto it = timers_.find(id);
-        if (it == timers_.end() || it->second > now()) continue;
-        timers_.erase(it);
-        app_->on_timer(id, now());
+      for (std::size_t i = 0; i < due.size() && fire_next_timer(now()); ++i) {
       }
     }
     clock_.now = std::max(clock_.now, until_us);
@@ -438,16 +410,7 @@ class World final : public core::HttpClient, public core::Timers {
     }
   }
 
-  FixedClock clock_;
-  SplitMix random_;
-  core::MemoryStore store_;
-  core::observability::RecordingLog log_{core::LogLevel::kError};
-  core::observability::MetricsRegistry metrics_;
-  core::observability::RecordingAlerts alerts_;
-  core::app::IntegrationConfig config_;
-  std::unique_ptr<core::app::Integration> app_;
   models::stripe::StripeModel stripe_;
-  std::map<TimerId, TimeUs> timers_;
   std::vector<Flight> flights_;
   struct Straggler {
     HttpRequest request;
