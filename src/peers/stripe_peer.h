@@ -9,7 +9,8 @@
 // held until the model says the request completes (and until an event chosen to overtake it
 // was attempted once); the model is woken at its next_wakeup_us() with a steady timer.
 //
-// Single-threaded: everything on the io_context's thread.
+// Single-threaded: everything on the io_context's thread. The listening, holding, waking and
+// sending are peer_host.h's, shared with the WhatsApp and OTA peers.
 #pragma once
 
 #include <cstdint>
@@ -66,7 +67,7 @@ class StripePeer {
 
  private:
   struct Impl;
-  std::shared_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace intsim::peers
