@@ -10,6 +10,8 @@
 //   whatsapp.app_secret   Meta app secret (X-Hub-Signature-256)
 //   whatsapp.verify_token the GET handshake's hub.verify_token
 //   stripe.api_key        the Stripe secret key for outbound API calls
+//   whatsapp.access_token the WhatsApp Cloud API token for guest notifications ("notifications")
+// The OTA channels in "channels" are polled through their "peers" base URLs.
 // An endpoint with no secret is not served (404).
 #include <fmt/format.h>
 
@@ -49,6 +51,11 @@ core::app::IntegrationConfig integration_config(const server::Config& config,
     c.webhooks.whatsapp_verify_token = *s;
   }
   if (const std::string* s = secrets.find("stripe.api_key")) c.stripe_secret_key = *s;
+  c.notifications = config.notifications;
+  if (const std::string* s = secrets.find("whatsapp.access_token")) {
+    c.notifications.access_token = *s;
+  }
+  c.sync.channels = config.channels;
   return c;
 }
 

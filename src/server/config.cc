@@ -118,10 +118,132 @@ bool valid_base_url(std::string_view url) {
   return false;
 }
 
+core::Status milliseconds(const Json& v, const std::string& pointer, const Reader& r,
+                          core::TimeUs* out_us) {
+  std::int64_t ms = 0;
+  if (auto st = r.integer(v, pointer, 1, 7 * 24 * 3'600'000LL, "milliseconds", &ms); !st) return st;
+  *out_us = ms * core::kUsPerMs;
+  return core::Status::ok();
+}
+
+core::Status require_peer(const Config& c, const Json& v, const std::string& pointer,
+                          const std::string& peer, const Reader& r) {
+  if (c.peers.contains(peer)) return core::Status::ok();
+  return r.fail(pointer, fmt::format("a peer configured in /peers (no peer \"{}\" there)", peer),
+                v.is_null() ? nullptr : &v);
+}
+
+core::Status parse_notifications(const Json& v, const Reader& r, Config* c) {
+  const std::string at = "/notifications";
+  if (auto st = r.object(v, at); !st) return st;
+  if (auto st = r.only_keys(v, at,
+                            {"enabled", "peer", "api_version", "phone_number_id", "language",
+                             "ambiguous", "await_status_ms", "pair_interval_ms"});
+      !st) {
+    return st;
+  }
+  core::notifications::NotificationConfig n;
+  if (v.contains("enabled")) {
+    if (!v["enabled"].is_boolean()) return r.fail(at + "/enabled", "true or false", &v["enabled"]);
+    n.enabled = v["enabled"].get<bool>();
+  }
+  for (auto [key, field] : {std::pair<const char*, std::string*>{"peer", &n.peer},
+                            {"api_version", &n.api_version},
+                            {"phone_number_id", &n.phone_number_id},
+                            {"language", &n.language}}) {
+    if (v.contains(key)) {
+      if (auto st = r.string(v[key], at + "/" + key, field); !st) return st;
+    }
+  }
+  if (!n.api_version.starts_with("v")) {
+    return r.fail(at + "/api_version", "a Graph API version such as \"v21.0\"", &v["api_version"]);
+  }
+  if (n.phone_number_id.find_first_not_of("0123456789") != std::string::npos) {
+    return r.fail(at + "/phone_number_id", "the phone number id (digits only)",
+                  &v["phone_number_id"]);
+  }
+  if (v.contains("ambiguous")) {
+    if (!v["ambiguous"].is_string() || !core::notifications::parse_ambiguous_policy(
+                                           v["ambiguous"].get<std::string>(), &n.ambiguous)) {
+      return r.fail(at + "/ambiguous", "\"await_status\" or \"resend\"", &v["ambiguous"]);
+    }
+  }
+  if (v.contains("await_status_ms")) {
+    if (auto st =
+            milliseconds(v["await_status_ms"], at + "/await_status_ms", r, &n.await_status_us);
+        !st) {
+      return st;
+    }
+  }
+  if (v.contains("pair_interval_ms")) {
+    if (auto st =
+            milliseconds(v["pair_interval_ms"], at + "/pair_interval_ms", r, &n.pair_interval_us);
+        !st) {
+      return st;
+    }
+  }
+  if (n.enabled) {
+    const Json peer = v.contains("peer") ? v["peer"] : Json();
+    if (auto st = require_peer(*c, peer, at + "/peer", n.peer, r); !st) return st;
+    for (const char* secret : {"whatsapp.access_token", "whatsapp.app_secret"}) {
+      if (!c->secret_envs.contains(secret)) {
+        return r.fail(fmt::format("/secrets/{}", secret),
+                      "the environment variable holding it (notifications are enabled)", nullptr);
+      }
+    }
+  }
+  c->notifications = std::move(n);
+  return core::Status::ok();
+}
+
+core::Status parse_channels(const Json& channels, const Reader& r, Config* c) {
+  if (!channels.is_array()) {
+    return r.fail("/channels", "an array of {\"name\", \"peer\", \"poll_interval_ms\"}", &channels);
+  }
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    const std::string at = fmt::format("/channels/{}", i);
+    const Json& v = channels[i];
+    if (auto st = r.object(v, at); !st) return st;
+    if (auto st = r.only_keys(v, at, {"name", "peer", "poll_interval_ms"}); !st) return st;
+    core::sync::ChannelConfig ch;
+    std::string name;
+    if (!v.contains("name")) return r.fail(at + "/name", "a channel name", nullptr);
+    if (!v["name"].is_string() ||
+        !core::bookings::parse_source(v["name"].get<std::string>(), &ch.source) ||
+        ch.source == core::bookings::Source::kDirect) {
+      return r.fail(at + "/name", "\"airbnb\", \"booking_com\" or \"vrbo\"", &v["name"]);
+    }
+    name = v["name"].get<std::string>();
+    for (const core::sync::ChannelConfig& other : c->channels) {
+      if (other.source == ch.source) {
+        return r.fail(at + "/name", "a channel not listed before", &v["name"]);
+      }
+    }
+    ch.peer = "ota." + name;
+    if (v.contains("peer")) {
+      if (auto st = r.string(v["peer"], at + "/peer", &ch.peer); !st) return st;
+    }
+    const Json peer = v.contains("peer") ? v["peer"] : Json();
+    if (auto st = require_peer(*c, peer, at + "/peer", ch.peer, r); !st) return st;
+    if (v.contains("poll_interval_ms")) {
+      if (auto st = milliseconds(v["poll_interval_ms"], at + "/poll_interval_ms", r,
+                                 &ch.poll_interval_us);
+          !st) {
+        return st;
+      }
+    }
+    // Booking.com answers an empty calendar with an empty body (DESIGN.md section 4).
+    ch.empty_body_is_calendar = ch.source == core::bookings::Source::kBookingCom;
+    c->channels.push_back(std::move(ch));
+  }
+  return core::Status::ok();
+}
+
 core::Status parse_document(const Json& doc, const Reader& r, Config* out) {
   if (auto st = r.object(doc, ""); !st) return st;
-  if (auto st =
-          r.only_keys(doc, "", {"listen", "store", "http", "peers", "tls", "secrets", "units"});
+  if (auto st = r.only_keys(doc, "",
+                            {"listen", "store", "http", "peers", "tls", "secrets", "units",
+                             "notifications", "channels"});
       !st) {
     return st;
   }
@@ -247,6 +369,13 @@ core::Status parse_document(const Json& doc, const Reader& r, Config* out) {
       }
       c.secret_envs.emplace(name, v.get<std::string>());
     }
+  }
+  // After "peers" and "secrets", which these two refer to.
+  if (doc.contains("notifications")) {
+    if (auto st = parse_notifications(doc["notifications"], r, &c); !st) return st;
+  }
+  if (doc.contains("channels")) {
+    if (auto st = parse_channels(doc["channels"], r, &c); !st) return st;
   }
   *out = std::move(c);
   return core::Status::ok();

@@ -9,10 +9,25 @@
 //   "peers":   {"stripe": {"base_url": "https://api.stripe.com", "timeout_ms": 10000}},
 //   "tls":     {"ca_file": "/etc/ssl/test-ca.pem"},
 //   "secrets": {"stripe.webhook": "INTSIM_STRIPE_WEBHOOK_SECRET"},
-//   "units":   [{"id": "u1", "kind": "studio"}]
+//   "units":   [{"id": "u1", "kind": "studio"}],
+//   "notifications": {"enabled": true, "peer": "whatsapp", "api_version": "v21.0",
+//                     "phone_number_id": "106540352242922", "language": "en_US",
+//                     "ambiguous": "await_status", "await_status_ms": 600000},
+//   "channels": [{"name": "airbnb", "peer": "ota.airbnb", "poll_interval_ms": 300000}]
 // }
 // Only "store" is required. Unknown keys are errors, so a misspelt option cannot be silently
 // ignored. Relative paths are taken as given (relative to the working directory).
+//
+// "notifications" (off unless "enabled"): guest messages over the WhatsApp Cloud API, as
+// core/notifications/notification_service.h sends them (the templates are the core's own, in
+// "language"). Enabled, it needs its "peer" (default "whatsapp") in "peers", the access token as
+// the secret "whatsapp.access_token" and the app secret that verifies the status webhooks as
+// "whatsapp.app_secret".
+// "channels": the OTA channels whose iCal feeds the core polls (core/sync/sync_engine.h), each
+// named by its source ("airbnb", "booking_com", "vrbo"), at most once. A channel's "peer"
+// (default "ota.<name>") must be in "peers": the feed of unit U is <base_url>/ical/U.ics, for
+// every configured unit (the sync engine's shape; per-unit URLs of other shapes are not
+// supported). "poll_interval_ms" defaults to 5 minutes.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +37,9 @@
 #include <string_view>
 #include <vector>
 
+#include "src/core/notifications/notification_service.h"
 #include "src/core/status.h"
+#include "src/core/sync/sync_engine.h"
 #include "src/core/time.h"
 
 namespace intsim::server {
@@ -50,6 +67,9 @@ struct Config {
   // Secret name -> name of the environment variable that holds it.
   std::map<std::string, std::string, std::less<>> secret_envs;
   std::vector<UnitConfig> units;
+  // The access token is not here: it is the secret "whatsapp.access_token".
+  core::notifications::NotificationConfig notifications;
+  std::vector<core::sync::ChannelConfig> channels;
 };
 
 // `source` names the text in errors (the file's path).

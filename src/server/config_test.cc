@@ -98,6 +98,85 @@ TEST(Config, UnitsAreReadAndCheckedForIdsAndUnknownKeys) {
             std::string::npos);
 }
 
+TEST(Config, NotificationsAndChannelsFillTheCoresConfig) {
+  Config c;
+  const Status st = parse_config(R"({
+    "store": {"path": "x.db"},
+    "peers": {"whatsapp": {"base_url": "http://127.0.0.1:9001"},
+              "ota.airbnb": {"base_url": "http://127.0.0.1:9002/airbnb"},
+              "feeds": {"base_url": "http://127.0.0.1:9002/booking_com"}},
+    "secrets": {"whatsapp.access_token": "T_TOKEN", "whatsapp.app_secret": "T_APP"},
+    "notifications": {"enabled": true, "api_version": "v21.0", "phone_number_id": "1234",
+                      "language": "es_CO", "ambiguous": "resend", "await_status_ms": 2000,
+                      "pair_interval_ms": 6500},
+    "channels": [{"name": "airbnb", "poll_interval_ms": 1000},
+                 {"name": "booking_com", "peer": "feeds"}]
+  })",
+                                 "serve.json", &c);
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  EXPECT_TRUE(c.notifications.enabled);
+  EXPECT_EQ(c.notifications.peer, "whatsapp");
+  EXPECT_EQ(c.notifications.api_version, "v21.0");
+  EXPECT_EQ(c.notifications.phone_number_id, "1234");
+  EXPECT_EQ(c.notifications.language, "es_CO");
+  EXPECT_EQ(c.notifications.ambiguous, core::notifications::AmbiguousSendPolicy::kResend);
+  EXPECT_EQ(c.notifications.await_status_us, 2'000'000);
+  EXPECT_EQ(c.notifications.pair_interval_us, 6'500'000);
+  ASSERT_EQ(c.channels.size(), 2u);
+  EXPECT_EQ(c.channels[0].source, core::bookings::Source::kAirbnb);
+  EXPECT_EQ(c.channels[0].peer, "ota.airbnb");
+  EXPECT_EQ(c.channels[0].poll_interval_us, 1'000'000);
+  EXPECT_FALSE(c.channels[0].empty_body_is_calendar);
+  EXPECT_EQ(c.channels[1].source, core::bookings::Source::kBookingCom);
+  EXPECT_EQ(c.channels[1].peer, "feeds");
+  EXPECT_EQ(c.channels[1].poll_interval_us, 5 * core::kUsPerMin);  // the default
+  EXPECT_TRUE(c.channels[1].empty_body_is_calendar);
+
+  Config off;
+  ASSERT_TRUE(parse_config(R"({"store": {"path": "x"}})", "serve.json", &off));
+  EXPECT_FALSE(off.notifications.enabled);
+  EXPECT_TRUE(off.channels.empty());
+}
+
+TEST(Config, NotificationAndChannelErrorsNameTheField) {
+  const std::string wa_peer = R"("peers": {"whatsapp": {"base_url": "http://h"}}, )";
+  const std::string wa_secrets =
+      R"("secrets": {"whatsapp.access_token": "A", "whatsapp.app_secret": "B"}, )";
+  const auto with = [](std::string rest) { return R"({"store": {"path": "x"}, )" + rest + "}"; };
+  EXPECT_EQ(error_of(with(wa_secrets + R"("notifications": {"enabled": true})")),
+            "serve.json: /notifications/peer: expected a peer configured in /peers (no peer "
+            "\"whatsapp\" there)");
+  EXPECT_EQ(error_of(with(wa_peer + R"("notifications": {"enabled": true})")),
+            "serve.json: /secrets/whatsapp.access_token: expected the environment variable "
+            "holding it (notifications are enabled)");
+  EXPECT_EQ(error_of(with(R"("notifications": {"enabled": "yes"})")),
+            "serve.json: /notifications/enabled: expected true or false, got the string \"yes\"");
+  EXPECT_EQ(error_of(with(R"("notifications": {"ambiguous": "maybe"})")),
+            "serve.json: /notifications/ambiguous: expected \"await_status\" or \"resend\", got "
+            "the string \"maybe\"");
+  EXPECT_EQ(error_of(with(R"("notifications": {"phone_number_id": "+1 555"})")),
+            "serve.json: /notifications/phone_number_id: expected the phone number id (digits "
+            "only), got the string \"+1 555\"");
+  EXPECT_EQ(error_of(with(R"("notifications": {"template": "x"})")).substr(0, 51),
+            "serve.json: /notifications/template: expected no su");
+  EXPECT_EQ(error_of(with(R"("channels": {"name": "airbnb"})")),
+            "serve.json: /channels: expected an array of {\"name\", \"peer\", "
+            "\"poll_interval_ms\"}, got an object");
+  EXPECT_EQ(error_of(with(R"("channels": [{"name": "direct"}])")),
+            "serve.json: /channels/0/name: expected \"airbnb\", \"booking_com\" or \"vrbo\", got "
+            "the string \"direct\"");
+  EXPECT_EQ(error_of(with(R"("channels": [{"name": "vrbo"}])")),
+            "serve.json: /channels/0/peer: expected a peer configured in /peers (no peer "
+            "\"ota.vrbo\" there)");
+  const std::string vrbo_peer = R"("peers": {"ota.vrbo": {"base_url": "http://h"}}, )";
+  EXPECT_EQ(error_of(with(vrbo_peer + R"("channels": [{"name": "vrbo"}, {"name": "vrbo"}])")),
+            "serve.json: /channels/1/name: expected a channel not listed before, got the string "
+            "\"vrbo\"");
+  EXPECT_EQ(error_of(with(vrbo_peer + R"("channels": [{"name": "vrbo", "poll_interval_ms": 0}])")),
+            "serve.json: /channels/0/poll_interval_ms: expected milliseconds from 1 to 604800000, "
+            "got the number 0");
+}
+
 TEST(Config, ASyntaxErrorNamesTheFileAndThePosition) {
   const std::string msg = error_of("{\"store\": {\"path\": \"x\",}}");
   EXPECT_EQ(msg.rfind("serve.json: not valid JSON: ", 0), 0u) << msg;
