@@ -26,8 +26,11 @@ std::span<const Command> commands() {
               "timelines, changes from a baseline)",
               &cmd_report},
       Command{"serve", "serve --config FILE", "run the integration core for real", &cmd_serve},
-      Command{"peers", "peers --core-url URL [--stripe-port P] [--seed S]",
-              "serve the simulated Stripe over real HTTP, delivering its events to a core",
+      Command{"peers",
+              "peers --core-url URL [--stripe-port P] [--whatsapp-port P] [--ota-port P "
+              "--ota-channels C,.. --ota-units U,.. --ota-bookings-per-day N] [--seed S]",
+              "serve the simulated Stripe, WhatsApp and OTA channels over real HTTP, delivering "
+              "their webhooks to a core and importing its iCal export",
               &cmd_peers},
       Command{"ical", "ical lint FEED.ics",
               "print the events of an iCal feed as JSON, with every problem and its line",
