@@ -8,9 +8,9 @@
 
 namespace intsim::server {
 
-// Holds outbound requests while the store has pending batches (their cause is not durable yet)
-// and tags each sent request with the core generation that sent it, so a rebuilt core never
-// gets a result for a request it did not make.
+// Holds outbound requests while a store layer exists (their cause may not be durable yet), each
+// until the newest layer at send time is durable, and tags each sent request with the core
+// generation that sent it, so a rebuilt core never gets a result for a request it did not make.
 class CoreService::HeldHttpClient final : public core::HttpClient {
  public:
   HeldHttpClient(core::HttpClient* inner, const GroupCommitStore* store)
@@ -18,16 +18,20 @@ class CoreService::HeldHttpClient final : public core::HttpClient {
 
   void send(core::RequestId id, std::string_view peer, core::HttpRequest request,
             core::TimeUs deadline_us) override {
-    if (store_->pending()) {
-      held_.push_back({id, std::string(peer), std::move(request), deadline_us});
+    if (const std::uint64_t layer = store_->newest_layer(); layer != 0) {
+      held_.push_back({layer, id, std::string(peer), std::move(request), deadline_us});
       return;
     }
     forward(id, peer, std::move(request), deadline_us);
   }
 
-  void release() {
+  // Sends the held requests that waited for `layer` (or an older one) to be durable.
+  void release(std::uint64_t layer) {
     std::vector<Request> out;
-    out.swap(held_);
+    while (!held_.empty() && held_.front().layer <= layer) {
+      out.push_back(std::move(held_.front()));
+      held_.pop_front();
+    }
     for (Request& r : out) forward(r.id, r.peer, std::move(r.request), r.deadline_us);
   }
   void drop() { held_.clear(); }
@@ -44,6 +48,7 @@ class CoreService::HeldHttpClient final : public core::HttpClient {
 
  private:
   struct Request {
+    std::uint64_t layer;
     core::RequestId id;
     std::string peer;
     core::HttpRequest request;
@@ -58,19 +63,25 @@ class CoreService::HeldHttpClient final : public core::HttpClient {
 
   core::HttpClient* inner_;
   const GroupCommitStore* store_;
-  std::vector<Request> held_;
+  std::deque<Request> held_;                       // in layer order (layer ids only grow)
   std::map<core::RequestId, std::uint64_t> sent_;  // in flight: id -> generation
   std::uint64_t generation_ = 0;
 };
 
 CoreService::CoreService(boost::asio::io_context& io, core::app::IntegrationConfig config,
-                         core::Ports ports)
+                         core::Ports ports, CoreServiceOptions options)
     : io_(io),
       config_(std::move(config)),
       base_(ports),
+      options_(std::move(options)),
+      committer_(options_.committer),
       alive_(std::make_shared<CoreService*>(this)) {
   INTSIM_ASSERT(base_.store != nullptr && base_.http != nullptr && base_.clock != nullptr);
-  store_ = std::make_unique<GroupCommitStore>(base_.store, [this] { schedule_flush(); });
+  if (committer_ == nullptr) {
+    own_committer_ = std::make_unique<InlineCommitter>(io_, base_.store);
+    committer_ = own_committer_.get();
+  }
+  store_ = std::make_unique<GroupCommitStore>(base_.store, [this] { on_first_pending(); });
   http_ = std::make_unique<HeldHttpClient>(base_.http, store_.get());
 }
 
@@ -111,18 +122,22 @@ void CoreService::handle(const core::HttpRequest& request, Responder respond) {
   const core::TimeUs now_us = base_.clock->now_us();
   if (!core_) {
     // A rebuild failed earlier (the store was unavailable): try again, else ask for a retry.
-    if (core::Status st = rebuild(now_us); !st.is_ok()) {
+    // (Not while a flush is in flight: the rebuilt core would read its undurable layer.)
+    if (flushing_layer_ != 0 || !rebuild(now_us).is_ok()) {
       respond(text_response(503, "unavailable"));
       return;
     }
   }
   core::HttpResponse response = core_->handle(request, now_us);
-  if (!store_->pending()) {
+  // Even a request that wrote nothing may have read a row that is not durable yet (a duplicate
+  // of a webhook still being flushed): it waits for the newest layer too.
+  const std::uint64_t layer = store_->newest_layer();
+  if (layer == 0) {
     respond(std::move(response));
     return;
   }
   ++stats_.responses_held;
-  held_.push_back({std::move(respond), std::move(response)});
+  held_.push_back({layer, std::move(respond), std::move(response)});
 }
 
 void CoreService::on_timer(core::TimerId id, core::TimeUs now_us) {
@@ -133,23 +148,41 @@ void CoreService::on_http_result(core::RequestId id, core::HttpResult result, co
   if (http_->take_current(id) && core_) core_->on_http_result(id, std::move(result), now_us);
 }
 
-void CoreService::schedule_flush() {
-  if (flush_posted_) return;
+void CoreService::on_first_pending() {
+  // With a flush in flight the new layer waits for it (on_flushed seals it): that wait is what
+  // gathers the writes of many turns into one commit.
+  if (flush_posted_ || flushing_layer_ != 0) return;
   flush_posted_ = true;
   // Behind every handler already queued (requests whose bytes arrived in this turn), so they
-  // all join this flush.
+  // all join this layer.
   boost::asio::post(io_, [alive = alive_] {
-    if (*alive != nullptr) (*alive)->flush();
+    if (*alive != nullptr) (*alive)->flush_turn();
   });
 }
 
-void CoreService::flush() {
+void CoreService::flush_turn() {
   flush_posted_ = false;
-  const std::size_t batches = store_->batches_pending();
-  std::vector<Held> held;
-  held.swap(held_);
-  const core::Status st = store_->flush();
+  if (flushing_layer_ == 0 && store_->batches_open() > 0) start_flush();
+}
+
+void CoreService::start_flush() {
+  INTSIM_ASSERT(flushing_layer_ == 0);
+  core::WriteBatch batch;
+  const std::size_t batches = store_->batches_open();
+  flushing_layer_ = store_->seal(&batch);
+  committer_->commit_async(std::move(batch),
+                           [alive = alive_, layer = flushing_layer_, batches](core::Status st) {
+                             if (*alive != nullptr)
+                               (*alive)->on_flushed(layer, batches, std::move(st));
+                           });
+}
+
+void CoreService::on_flushed(std::uint64_t layer, std::size_t batches, core::Status st) {
+  INTSIM_ASSERT(layer == flushing_layer_);
+  flushing_layer_ = 0;
   if (st.is_ok()) {
+    store_->retire(layer);
+    if (options_.after_durable) options_.after_durable();
     stats_.flushes = store_->flushes();
     stats_.batches_flushed = store_->batches_flushed();
     if (base_.metrics != nullptr) {
@@ -157,20 +190,36 @@ void CoreService::flush() {
                            static_cast<std::int64_t>(batches));
       base_.metrics->count("group_commits", "store", "ok");
     }
-    http_->release();
-    for (Held& h : held) h.respond(std::move(h.response));
+    http_->release(layer);
+    // Answering may re-enter (a responder that writes synchronously in a test): take them first.
+    std::vector<Held> ready;
+    while (!held_.empty() && held_.front().layer <= layer) {
+      ready.push_back(std::move(held_.front()));
+      held_.pop_front();
+    }
+    for (Held& h : ready) h.respond(std::move(h.response));
+    // The next layer filled up while this one was being flushed: its turn now.
+    if (flushing_layer_ == 0 && store_->batches_open() > 0) start_flush();
     return;
   }
   ++stats_.flush_failures;
+  const std::size_t layers = 1 + (store_->batches_open() > 0 ? 1 : 0);
+  stats_.layers_failed += layers;
   const core::TimeUs now_us = base_.clock->now_us();
   if (base_.log != nullptr) {
     base_.log->write(now_us, core::LogLevel::kError, "serve.group_commit_failed",
-                     {{"error", st.to_string()}, {"batches", std::to_string(batches)}});
+                     {{"error", st.to_string()},
+                      {"batches", std::to_string(batches)},
+                      {"layers_failed", std::to_string(layers)}});
   }
   if (base_.metrics != nullptr) base_.metrics->count("group_commits", "store", "error");
+  // The failed layer and every later one: they may hold effects of reads of its writes.
   store_->discard();
+  if (options_.after_durable) options_.after_durable();
   http_->drop();
-  for (Held& h : held) h.respond(text_response(500, "store unavailable, retry later"));
+  std::deque<Held> failed;
+  failed.swap(held_);
+  for (Held& h : failed) h.respond(text_response(500, "store unavailable, retry later"));
   ++stats_.rebuilds;
   if (core::Status rebuilt = rebuild(now_us); !rebuilt.is_ok() && base_.log != nullptr) {
     base_.log->write(now_us, core::LogLevel::kError, "serve.recover_failed",

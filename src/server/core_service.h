@@ -3,22 +3,35 @@
 // commit needs, and exposes the core's routes to the HttpServer's Router.
 //
 // Durability contract: a response leaves the process only once every store write the core made
-// before it is durable. The core commits into a GroupCommitStore (group_commit_store.h); while
-// that store has pending batches, responses are held, and outbound requests too (a Stripe call
-// must not go out for an outbox row that a crash could still lose). At the end of the event
-// loop's turn (a handler posted behind the requests already read) one SQLite transaction makes
-// the turn's batches durable, then the held requests go out and the held responses are
-// answered. So under load one fsync acknowledges every webhook of a turn.
+// before it is durable. The core commits into a GroupCommitStore (group_commit_store.h), whose
+// in-memory layers a Committer (committer.h) makes durable one at a time. Every response, and
+// every outbound request (a Stripe call must not go out for an outbox row that a crash could
+// still lose), given while a layer exists is tagged with the newest layer and held until that
+// layer is durable; with no layer it goes at once.
 //
-// A failed flush answers 500 to every held response (Stripe, Meta and Svix redeliver on 5xx),
-// drops the held requests, and rebuilds the core object from the durable store with recover():
-// its memory may hold effects that never became durable. Results of requests the old object
-// sent are not delivered to the new one (they belong to a generation that no longer exists).
+// The pipeline (double buffering). At the end of the event loop's turn (a handler posted behind
+// the requests already read) the open layer is sealed and handed to the committer, unless a
+// flush is already in flight: then the open layer keeps taking the following turns' writes
+// while the committer (in real mode on its own thread, with its own SQLite connection) commits
+// and fsyncs the sealed one, and the event loop goes on reading and answering what does not
+// depend on undurable writes. When a flush completes, its layer retires (the reader's snapshot
+// is released so reads see the commit, CoreServiceOptions::after_durable), its held requests go
+// out and its held responses are answered, in order, and the open layer is sealed and flushed
+// at once. So one fsync acknowledges every webhook that arrived while the previous one ran.
 //
-// Single-threaded: every call, and the ports' callbacks, on the io_context's thread.
+// A failed flush fails its layer and every later one (they may have read its writes): every
+// held response is answered 500 (Stripe, Meta and Svix redeliver on 5xx), every held request is
+// dropped, and the core object is rebuilt from the durable store with recover(): its memory may
+// hold effects that never became durable. Results of requests the old object sent are not
+// delivered to the new one (they belong to a generation that no longer exists).
+//
+// Single-threaded: every call, the ports' callbacks and the committer's outcomes run on the
+// io_context's thread; only the committer's own commit runs elsewhere.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -26,6 +39,7 @@
 #include "src/core/app/integration.h"
 #include "src/core/ports.h"
 #include "src/core/status.h"
+#include "src/server/committer.h"
 #include "src/server/group_commit_store.h"
 #include "src/server/router.h"
 
@@ -39,16 +53,28 @@ struct CoreServiceStats {
   std::uint64_t flushes = 0;          // durable commits made for the core
   std::uint64_t batches_flushed = 0;  // core batches they carried
   std::uint64_t flush_failures = 0;
+  std::uint64_t layers_failed = 0;   // layers lost to failed flushes (the failed and later ones)
   std::uint64_t rebuilds = 0;        // core objects made after a failed flush
   std::uint64_t responses_held = 0;  // responses that waited for a flush
+};
+
+struct CoreServiceOptions {
+  // Makes the sealed layers durable. Null: an InlineCommitter on the ports' store (the store
+  // the core reads is the one flushes commit to; tests, single-connection stores).
+  Committer* committer = nullptr;
+  // Runs after a flush completed and before anything reads again: where the durable store the
+  // core reads is another connection than the committer's, it must now see the commit
+  // (SqliteStore::release_snapshot).
+  std::function<void()> after_durable;
 };
 
 class CoreService final : public core::TimerSink, public core::HttpResultSink {
  public:
   // `ports` gives the clock, random, log, metrics and alerts the core uses, plus `timers` (whose
   // sink must be set to this object), `http` (whose sink must be set to this object) and `store`
-  // (the durable store). They outlive this object.
-  CoreService(boost::asio::io_context& io, core::app::IntegrationConfig config, core::Ports ports);
+  // (the durable store the core reads). They, and options.committer, outlive this object.
+  CoreService(boost::asio::io_context& io, core::app::IntegrationConfig config, core::Ports ports,
+              CoreServiceOptions options = {});
   ~CoreService() override;
   CoreService(const CoreService&) = delete;
   CoreService& operator=(const CoreService&) = delete;
@@ -71,22 +97,29 @@ class CoreService final : public core::TimerSink, public core::HttpResultSink {
  private:
   class HeldHttpClient;
   struct Held {
+    std::uint64_t layer;  // answered once this layer is durable
     Responder respond;
     core::HttpResponse response;
   };
 
-  void schedule_flush();
-  void flush();
+  void on_first_pending();
+  void flush_turn();
+  void start_flush();
+  void on_flushed(std::uint64_t layer, std::size_t batches, core::Status st);
   core::Status rebuild(core::TimeUs now_us);
 
   boost::asio::io_context& io_;
   core::app::IntegrationConfig config_;
   core::Ports base_;  // the caller's ports
+  CoreServiceOptions options_;
+  std::unique_ptr<Committer> own_committer_;  // when options_ named none
+  Committer* committer_;
   std::unique_ptr<GroupCommitStore> store_;
   std::unique_ptr<HeldHttpClient> http_;
   std::unique_ptr<core::app::Integration> core_;
-  std::vector<Held> held_;
+  std::deque<Held> held_;  // in layer order
   bool flush_posted_ = false;
+  std::uint64_t flushing_layer_ = 0;  // the layer the committer has; 0: none
   CoreServiceStats stats_;
   // Guards posted handlers against running after destruction.
   std::shared_ptr<CoreService*> alive_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
@@ -41,6 +42,32 @@ class DurableStore final : public core::Store {
   bool fail = false;
 };
 
+// A committer the test drives: it keeps each submitted batch until told how the commit went.
+class ManualCommitter final : public Committer {
+ public:
+  ManualCommitter(boost::asio::io_context& io, core::Store* durable) : io_(io), durable_(durable) {}
+  void commit_async(core::WriteBatch batch, CommitDone done) override {
+    queue.push_back({std::move(batch), std::move(done)});
+  }
+  // Finishes the oldest submitted commit (really committing it unless `fail`).
+  void complete(bool fail = false) {
+    ASSERT_FALSE(queue.empty());
+    Pending p = std::move(queue.front());
+    queue.erase(queue.begin());
+    core::Status st = fail ? core::Status::io_error("disk full") : durable_->commit(p.batch);
+    boost::asio::post(io_, [st, done = std::move(p.done)] { done(st); });
+  }
+  struct Pending {
+    core::WriteBatch batch;
+    CommitDone done;
+  };
+  std::vector<Pending> queue;
+
+ private:
+  boost::asio::io_context& io_;
+  core::Store* durable_;
+};
+
 class CoreServiceTest : public ::testing::Test {
  protected:
   CoreServiceTest() {
@@ -51,6 +78,38 @@ class CoreServiceTest : public ::testing::Test {
     EXPECT_TRUE(service->start().is_ok());
     run();
     durable.commits = 0;
+  }
+  // Restarts the service on a committer the test completes by hand.
+  void use_manual_committer() {
+    service.reset();
+    manual.emplace(io, &durable);
+    CoreServiceOptions options;
+    options.committer = &*manual;
+    options.after_durable = [this] { ++after_durable; };
+    service.emplace(io, config, fp.ports(&durable), options);
+    ASSERT_TRUE(service->start().is_ok());
+    run();
+    if (!manual->queue.empty()) manual->complete();
+    run();
+    after_durable = 0;
+    durable.commits = 0;
+  }
+  bool answered(const std::vector<std::optional<core::HttpResponse>*>& slots, int status) {
+    for (auto* s : slots) {
+      if (!s->has_value() || (*s)->status != status) return false;
+    }
+    return true;
+  }
+  bool none_answered(const std::vector<std::optional<core::HttpResponse>*>& slots) {
+    for (auto* s : slots) {
+      if (s->has_value()) return false;
+    }
+    return true;
+  }
+  std::vector<std::optional<core::HttpResponse>*> send_events(int from, int to) {
+    std::vector<std::optional<core::HttpResponse>*> slots;
+    for (int i = from; i < to; ++i) slots.push_back(send(stripe_event("evt_" + std::to_string(i))));
+    return slots;
   }
 
   core::HttpRequest stripe_event(const std::string& id) const {
@@ -82,6 +141,8 @@ class CoreServiceTest : public ::testing::Test {
   core::testing::FakePorts fp;
   DurableStore durable;
   core::app::IntegrationConfig config;
+  std::optional<ManualCommitter> manual;  // declared before the service that uses it
+  int after_durable = 0;
   std::optional<CoreService> service;
   std::vector<std::unique_ptr<std::optional<core::HttpResponse>>> answers;
 };
@@ -147,6 +208,102 @@ TEST_F(CoreServiceTest, OutboundRequestsWaitForTheirCauseToBeDurable) {
   run();
   ASSERT_TRUE(r->has_value());
   EXPECT_EQ((*r)->status, 201) << (*r)->body;
+  EXPECT_FALSE(fp.http.sent.empty());
+}
+
+// Double buffering: while layer 1 is being committed, later webhooks go to layer 2 (one flush in
+// flight at a time) and read layer 1's rows; each layer's answers wait for its own commit.
+TEST_F(CoreServiceTest, WhileALayerFlushesTheNextTakesWritesAndEachIsAnsweredWhenItIsDurable) {
+  use_manual_committer();
+  const auto first = send_events(0, 5);
+  run();
+  ASSERT_EQ(manual->queue.size(), 1u);  // layer 1 sealed at the end of the turn
+  // Its first delivery is not durable yet; the duplicate writes nothing, yet must wait.
+  auto* dup = send(stripe_event("evt_2"));
+  EXPECT_FALSE(dup->has_value()) << "answered on the strength of an undurable row";
+  const auto second = send_events(5, 10);
+  run();
+  EXPECT_EQ(manual->queue.size(), 1u) << "a second flush started while one was in flight";
+  EXPECT_TRUE(none_answered(first));
+  EXPECT_TRUE(none_answered(second));
+  EXPECT_FALSE(dup->has_value()) << "answered on the strength of an undurable row";
+
+  manual->complete();
+  run();
+  EXPECT_TRUE(answered(first, 200));
+  EXPECT_TRUE(none_answered(second));
+  ASSERT_TRUE(dup->has_value());  // it depended on layer 1 only
+  EXPECT_NE((*dup)->body.find("already_processed"), std::string::npos) << (*dup)->body;
+  EXPECT_EQ(after_durable, 1);
+  EXPECT_TRUE(durable.durable(core::webhook::kInboxTable, "stripe/evt_4"));
+  EXPECT_FALSE(durable.durable(core::webhook::kInboxTable, "stripe/evt_5"));
+  ASSERT_EQ(manual->queue.size(), 1u);  // layer 2 sealed as soon as layer 1 was done
+
+  manual->complete();
+  run();
+  EXPECT_TRUE(answered(second, 200));
+  EXPECT_TRUE(durable.durable(core::webhook::kInboxTable, "stripe/evt_9"));
+  EXPECT_EQ(service->stats().flushes, 2u);
+  EXPECT_EQ(service->stats().batches_flushed, 10u);
+  EXPECT_TRUE(manual->queue.empty());
+  EXPECT_FALSE(service->store().pending());
+}
+
+// A failed flush fails its layer and the later one that may have read it: every held answer is
+// a 500, nothing of either is durable, and the rebuilt core processes the redeliveries as new.
+TEST_F(CoreServiceTest, AFailedFlushFailsItsLayerAndEveryLaterOne) {
+  use_manual_committer();
+  const auto first = send_events(0, 3);
+  run();
+  const auto second = send_events(3, 6);
+  auto* dup = send(stripe_event("evt_1"));
+  run();
+  manual->complete(/*fail=*/true);
+  run();
+  EXPECT_TRUE(answered(first, 500));
+  EXPECT_TRUE(answered(second, 500));
+  ASSERT_TRUE(dup->has_value());
+  EXPECT_EQ((*dup)->status, 500);
+  EXPECT_TRUE(manual->queue.empty()) << "a layer that read the failed one was still flushed";
+  EXPECT_EQ(service->stats().flush_failures, 1u);
+  EXPECT_EQ(service->stats().layers_failed, 2u);
+  EXPECT_EQ(service->stats().rebuilds, 1u);
+  EXPECT_EQ(durable.commits, 0);
+
+  auto* again1 = send(stripe_event("evt_1"));
+  auto* again4 = send(stripe_event("evt_4"));
+  run();
+  manual->complete();
+  run();
+  for (auto* again : {again1, again4}) {
+    ASSERT_TRUE(again->has_value());
+    EXPECT_EQ((*again)->status, 200);
+    EXPECT_EQ((*again)->body.find("already_processed"), std::string::npos) << (*again)->body;
+  }
+  EXPECT_TRUE(durable.durable(core::webhook::kInboxTable, "stripe/evt_4"));
+  EXPECT_FALSE(durable.durable(core::webhook::kInboxTable, "stripe/evt_0"));
+}
+
+// A Stripe call caused by a write in layer 2 stays held when layer 1 becomes durable.
+TEST_F(CoreServiceTest, AnOutboundRequestWaitsForItsOwnLayerNotAnOlderOne) {
+  use_manual_committer();
+  send_events(0, 1);
+  run();
+  ASSERT_EQ(manual->queue.size(), 1u);
+  const nlohmann::json body = {
+      {"guest", "g_1"}, {"unit", "u1"},      {"first_night", "2026-01-10"},
+      {"nights", 2},    {"currency", "USD"}, {"payment_method", "pm_card_visa"}};
+  fp.http.sent.clear();
+  auto* booking = send({"POST", "/api/bookings", {}, body.dump()});
+  run();
+  manual->complete();  // layer 1 (the webhook) is durable, the booking's layer 2 is not
+  run();
+  EXPECT_FALSE(booking->has_value());
+  EXPECT_TRUE(fp.http.sent.empty()) << "a Stripe call left before its outbox row was durable";
+  manual->complete();
+  run();
+  ASSERT_TRUE(booking->has_value());
+  EXPECT_EQ((*booking)->status, 201) << (*booking)->body;
   EXPECT_FALSE(fp.http.sent.empty());
 }
 

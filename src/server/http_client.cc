@@ -293,6 +293,10 @@ void BeastHttpClient::send(core::RequestId id, std::string_view peer, core::Http
   message.body() = std::move(request.body);
   message.keep_alive(false);
   message.prepare_payload();
+  if (const auto timeout = c.options.timeouts_us.find(peer);
+      timeout != c.options.timeouts_us.end()) {
+    deadline_us = c.clock.now_us() + timeout->second;
+  }
   std::make_shared<HttpExchange>(impl_, id, base, std::move(message))->start(deadline_us);
 }
 

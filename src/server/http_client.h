@@ -33,6 +33,11 @@ struct HttpClientOptions {
   std::map<std::string, std::string, std::less<>> base_urls;  // peer -> base URL
   std::string ca_file;  // PEM file of extra trusted CAs; empty: the system's only
   std::size_t response_bytes_max = 8 << 20;
+  // peer -> how long each request to it may take (the configuration's per-peer "timeout_ms"):
+  // its deadline is the time of send() plus this, in place of the deadline the core passed (the
+  // core's dispatcher uses its own default policy, which knows nothing of the configuration).
+  // Peers not listed keep the core's deadline.
+  std::map<std::string, core::TimeUs, std::less<>> timeouts_us;
 };
 
 // A parsed base URL: "https://api.stripe.com:8443/v1" -> {true, "api.stripe.com", "8443", "/v1"}.

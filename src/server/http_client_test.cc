@@ -157,6 +157,34 @@ TEST_F(HttpClientTest, APeerThatNeverAnswersTimesOutAtTheDeadlineExactlyOnce) {
   EXPECT_EQ(client->in_flight(), 0u);
 }
 
+// The configuration's per-peer timeout replaces the core's deadline: a far deadline from the
+// core still times out after the peer's 150 ms, and a peer without one keeps the core's.
+TEST_F(HttpClientTest, APeersConfiguredTimeoutReplacesTheCoresDeadline) {
+  tcp::acceptor silent(io_, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+  tcp::socket held_a(io_);
+  tcp::socket held_b(io_);
+  silent.async_accept(
+      held_a, [&](beast::error_code) { silent.async_accept(held_b, [](beast::error_code) {}); });
+  const std::string silent_url = url("http", silent.local_endpoint().port());
+  HttpClientOptions options;
+  options.base_urls = {{"quick", silent_url}, {"default", silent_url}};
+  options.timeouts_us = {{"quick", 150 * core::kUsPerMs}};
+  BeastHttpClient client(io_, clock_, options);
+  ASSERT_TRUE(client.init().is_ok());
+  client.set_sink(&sink_);
+  const core::TimeUs sent_us = clock_.now_us();
+  client.send(1, "quick", {"GET", "/never", {}, ""}, in_ms(60'000));
+  client.send(2, "default", {"GET", "/never", {}, ""}, in_ms(400));
+  ASSERT_TRUE(wait_for(1));
+  EXPECT_EQ(sink_.deliveries[0].id, 1u);
+  EXPECT_EQ(sink_.deliveries[0].result.error, core::HttpError::kTimeout);
+  EXPECT_GE(sink_.deliveries[0].at_us, sent_us + 150 * core::kUsPerMs);
+  EXPECT_LT(sink_.deliveries[0].at_us, sent_us + 350 * core::kUsPerMs);
+  ASSERT_TRUE(wait_for(2));
+  EXPECT_EQ(sink_.deliveries[1].id, 2u);
+  EXPECT_GE(sink_.deliveries[1].at_us, sent_us + 400 * core::kUsPerMs);
+}
+
 TEST_F(HttpClientTest, AClosedPortIsConnectionFailedAndAnUnknownPeerToo) {
   std::uint16_t closed_port = 0;
   {

@@ -83,6 +83,7 @@ core::Status SqliteStore::init(const Options& options) {
   if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK) return error("open");
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, options.busy_timeout_ms);
+  hold_read_snapshot_ = options.hold_read_snapshot;
 
   // journal_mode answers the mode it ended up in; a file system without shared memory support
   // silently stays in another mode, which must not pass unnoticed.
@@ -124,6 +125,7 @@ core::Status SqliteStore::init(const Options& options) {
       // IMMEDIATE takes the write lock up front, so a busy database fails the commit at BEGIN
       // rather than halfway through the batch.
       {&begin_, "BEGIN IMMEDIATE"},
+      {&begin_read_, "BEGIN DEFERRED"},
       {&commit_, "COMMIT"},
       {&rollback_, "ROLLBACK"},
   };
@@ -137,15 +139,39 @@ core::Status SqliteStore::init(const Options& options) {
 }
 
 SqliteStore::~SqliteStore() {
+  release_snapshot();  // so that closing can checkpoint
   for (sqlite3_stmt* stmt :
-       {get_, scan_range_, scan_from_, put_, erase_, begin_, commit_, rollback_}) {
+       {get_, scan_range_, scan_from_, put_, erase_, begin_, begin_read_, commit_, rollback_}) {
     sqlite3_finalize(stmt);  // a no-op on null
   }
   // Closing the last connection checkpoints the WAL into the main file.
   sqlite3_close(db_);
 }
 
+core::Status SqliteStore::before_read() {
+  if (!hold_read_snapshot_ || in_read_) return core::Status::ok();
+  if (auto st = step_done(begin_read_, "begin read"); !st) return st;
+  in_read_ = true;
+  return core::Status::ok();
+}
+
+core::Status SqliteStore::release_snapshot() {
+  if (!in_read_) return core::Status::ok();
+  in_read_ = false;
+  // COMMIT of a read-only transaction only drops its lock; should it fail, the connection is
+  // left in autocommit anyway or the next BEGIN reports the problem.
+  if (auto st = step_done(commit_, "end read"); !st) {
+    if (sqlite3_get_autocommit(db_) == 0) {
+      StmtGuard guard(rollback_);
+      sqlite3_step(rollback_);
+    }
+    return st;
+  }
+  return core::Status::ok();
+}
+
 core::Status SqliteStore::get(std::string_view table, std::string_view key, std::string* value) {
+  if (auto st = before_read(); !st) return st;
   StmtGuard guard(get_);
   if (bind_text(get_, 1, table) != SQLITE_OK || bind_text(get_, 2, key) != SQLITE_OK) {
     return error("get: bind");
@@ -164,6 +190,7 @@ core::Status SqliteStore::get(std::string_view table, std::string_view key, std:
 core::Status SqliteStore::scan(
     std::string_view table, std::string_view prefix,
     const std::function<bool(std::string_view key, std::string_view value)>& visit) {
+  if (auto st = before_read(); !st) return st;
   const std::optional<std::string> end = prefix_successor(prefix);
   sqlite3_stmt* stmt = end ? scan_range_ : scan_from_;
   StmtGuard guard(stmt);
@@ -181,6 +208,8 @@ core::Status SqliteStore::scan(
 
 core::Status SqliteStore::commit(const core::WriteBatch& batch) {
   if (batch.empty()) return core::Status::ok();
+  // A write transaction cannot start inside the held read one (and its snapshot may be stale).
+  if (auto st = release_snapshot(); !st) return st;
   if (auto st = step_done(begin_, "commit: begin"); !st) return st;
   core::Status failed;
   for (const core::WriteBatch::Op& op : batch.ops()) {

@@ -10,7 +10,17 @@
 // mean "durable". The cost is one fsync per commit(): callers that need throughput batch
 // several writes into one WriteBatch (group commit) rather than weakening this.
 //
-// Not thread-safe: like the core it serves, one SqliteStore is used from one thread.
+// Reads: by default every get() and scan() is its own read transaction, and in WAL mode each one
+// takes and drops a lock on the shared-memory index (two fcntl calls and an index check). A
+// server reads several rows per request, so with Options::hold_read_snapshot the reads share
+// one read transaction (one snapshot) until release_snapshot(): the owner releases it whenever
+// another connection's commits must become visible (real mode: when a flush on the writer
+// connection completes, group_commit_store.h). A held snapshot also holds back the WAL
+// checkpoint, so it must not be held for long: real mode releases it at least once per flush.
+//
+// Not thread-safe: like the core it serves, one SqliteStore is used from one thread at a time.
+// Real mode opens two on the same file: a reader on the event loop's thread and a writer on the
+// commit thread (WAL lets a reader and a writer run at once).
 #pragma once
 
 #include <memory>
@@ -29,6 +39,8 @@ class SqliteStore final : public core::Store {
   struct Options {
     // How long a commit waits for a lock another connection holds before failing.
     int busy_timeout_ms = 5000;
+    // Reads share one read transaction until release_snapshot() or commit() (see above).
+    bool hold_read_snapshot = false;
   };
 
   // Opens (creating if needed) the database at `path`. Errors name the path and SQLite's
@@ -50,6 +62,11 @@ class SqliteStore final : public core::Store {
   // One transaction (BEGIN IMMEDIATE ... COMMIT); rolled back on any error.
   core::Status commit(const core::WriteBatch& batch) override;
 
+  // Ends the read transaction that hold_read_snapshot keeps open, so the next read sees every
+  // commit made so far (by any connection). A no-op when none is open.
+  core::Status release_snapshot();
+  bool snapshot_held() const { return in_read_; }
+
   const std::string& path() const { return path_; }
 
  private:
@@ -58,7 +75,10 @@ class SqliteStore final : public core::Store {
   core::Status error(std::string_view what) const;
   core::Status exec(const char* sql, std::string_view what);
   core::Status step_done(sqlite3_stmt* stmt, std::string_view what);
+  core::Status before_read();
 
+  bool hold_read_snapshot_ = false;
+  bool in_read_ = false;  // a held read transaction is open
   std::string path_;
   sqlite3* db_ = nullptr;
   // Prepared once and reused: preparing per call would dominate small transactions.
@@ -68,6 +88,7 @@ class SqliteStore final : public core::Store {
   sqlite3_stmt* put_ = nullptr;
   sqlite3_stmt* erase_ = nullptr;
   sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* begin_read_ = nullptr;  // BEGIN DEFERRED: the snapshot starts at the first read
   sqlite3_stmt* commit_ = nullptr;
   sqlite3_stmt* rollback_ = nullptr;
 };

@@ -44,6 +44,20 @@ struct SqliteStoreMaker {
   }
 };
 
+// The reader of real mode: reads share a held snapshot (commits on the same connection end it).
+struct SqliteSnapshotStoreMaker {
+  TempDir dir{TempDir::Where::kMemory};
+  int opened = 0;
+  std::unique_ptr<Store> make() {
+    std::unique_ptr<SqliteStore> store;
+    SqliteStore::Options options;
+    options.hold_read_snapshot = true;
+    const Status st = SqliteStore::open(dir.file(fmt::format("s{}.db", opened++)), options, &store);
+    INTSIM_ASSERT_MSG(st.is_ok(), st.to_string().c_str());
+    return store;
+  }
+};
+
 Rows scan_all(Store& store, std::string_view table, std::string_view prefix) {
   Rows rows;
   const Status st = store.scan(table, prefix, [&](std::string_view k, std::string_view v) {
@@ -61,12 +75,13 @@ class StoreConformance : public ::testing::Test {
   std::unique_ptr<Store> store_ = maker_.make();
 };
 
-using Makers = ::testing::Types<MemoryStoreMaker, SqliteStoreMaker>;
+using Makers = ::testing::Types<MemoryStoreMaker, SqliteStoreMaker, SqliteSnapshotStoreMaker>;
 class MakerNames {
  public:
   template <typename T>
   static std::string GetName(int) {
-    return std::is_same_v<T, MemoryStoreMaker> ? "Memory" : "Sqlite";
+    if (std::is_same_v<T, MemoryStoreMaker>) return "Memory";
+    return std::is_same_v<T, SqliteStoreMaker> ? "Sqlite" : "SqliteSnapshot";
   }
 };
 TYPED_TEST_SUITE(StoreConformance, Makers, MakerNames);
@@ -283,6 +298,40 @@ TEST(SqliteStore, CommittedRowsSurviveReopenAndTheFileIsInWalMode) {
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
   sqlite3_finalize(stmt);
   sqlite3_close(raw);
+}
+
+// Real mode's two connections: the writer's commits reach a reader that holds its snapshot only
+// once it lets the snapshot go; one without a held snapshot sees them at once.
+TEST(SqliteStore, AHeldSnapshotSeesOtherConnectionsCommitsOnlyAfterRelease) {
+  TempDir dir(TempDir::Where::kMemory);
+  const std::string path = dir.file("store.db");
+  std::unique_ptr<SqliteStore> writer;
+  ASSERT_TRUE(SqliteStore::open(path, &writer));
+  SqliteStore::Options held;
+  held.hold_read_snapshot = true;
+  std::unique_ptr<SqliteStore> reader;
+  std::unique_ptr<SqliteStore> plain;
+  ASSERT_TRUE(SqliteStore::open(path, held, &reader));
+  ASSERT_TRUE(SqliteStore::open(path, &plain));
+  std::string v;
+  EXPECT_EQ(reader->get("inbox", "evt_1", &v).code(), Status::Code::kNotFound);
+  EXPECT_TRUE(reader->snapshot_held());
+  WriteBatch b;
+  b.put("inbox", "evt_1", "1");
+  ASSERT_TRUE(writer->commit(b));  // WAL: the writer is not blocked by the held snapshot
+  EXPECT_EQ(reader->get("inbox", "evt_1", &v).code(), Status::Code::kNotFound);
+  EXPECT_TRUE(scan_all(*reader, "inbox", "").empty());
+  EXPECT_TRUE(plain->get("inbox", "evt_1", &v));
+  ASSERT_TRUE(reader->release_snapshot());
+  EXPECT_FALSE(reader->snapshot_held());
+  EXPECT_TRUE(reader->get("inbox", "evt_1", &v));
+  EXPECT_EQ(scan_all(*reader, "inbox", "").size(), 1u);
+  // A commit on the reader's own connection ends its snapshot first.
+  WriteBatch c;
+  c.put("inbox", "evt_2", "2");
+  ASSERT_TRUE(reader->commit(c));
+  EXPECT_FALSE(reader->snapshot_held());
+  EXPECT_TRUE(writer->get("inbox", "evt_2", &v));
 }
 
 TEST(SqliteStore, OpenErrorNamesThePath) {

@@ -142,8 +142,30 @@ void JsonLineLog::write(core::TimeUs at_us, core::LogLevel level, std::string_vi
   if (level < level_min_) return;
   std::string line = format(at_us, level, event, fields);
   line += '\n';
+  if (schedule_flush_) {
+    const bool was_empty = buffer_.empty();
+    buffer_ += line;
+    if (level >= core::LogLevel::kWarn || buffer_.size() > kBufferBytesMax) {
+      flush();
+    } else if (was_empty) {
+      schedule_flush_();
+    }
+    return;
+  }
   std::fwrite(line.data(), 1, line.size(), out_);
   std::fflush(out_);
+}
+
+void JsonLineLog::set_deferred(std::function<void()> schedule_flush) {
+  flush();
+  schedule_flush_ = std::move(schedule_flush);
+}
+
+void JsonLineLog::flush() {
+  if (buffer_.empty()) return;
+  std::fwrite(buffer_.data(), 1, buffer_.size(), out_);
+  std::fflush(out_);
+  buffer_.clear();
 }
 
 }  // namespace intsim::server

@@ -83,6 +83,41 @@ TEST(JsonLineLog, WritesWholeLinesAtOrAboveTheMinimumLevel) {
             "\"password\":\"[redacted]\"}\n");
 }
 
+std::string read_all(std::FILE* out) {
+  std::fflush(out);
+  std::rewind(out);
+  std::string text;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, out) != nullptr) text += buffer;
+  return text;
+}
+
+TEST(JsonLineLog, DeferredLinesWaitForTheFlushButAWarningWritesEverythingInOrder) {
+  std::FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  int scheduled = 0;
+  {
+    JsonLineLog log(out, core::LogLevel::kInfo);
+    log.set_deferred([&] { ++scheduled; });
+    log.write(1, core::LogLevel::kInfo, "a", {});
+    log.write(2, core::LogLevel::kInfo, "b", {});
+    EXPECT_EQ(scheduled, 1);  // once per buffer
+    EXPECT_EQ(read_all(out), "");
+    log.flush();
+    EXPECT_EQ(read_all(out),
+              "{\"ts_us\":1,\"level\":\"info\",\"event\":\"a\"}\n"
+              "{\"ts_us\":2,\"level\":\"info\",\"event\":\"b\"}\n");
+    log.write(3, core::LogLevel::kInfo, "c", {});
+    EXPECT_EQ(scheduled, 2);
+    log.write(4, core::LogLevel::kWarn, "d", {});
+    const std::string text = read_all(out);
+    EXPECT_NE(text.find("\"c\"}\n{\"ts_us\":4"), std::string::npos) << text;
+    log.write(5, core::LogLevel::kInfo, "e", {});
+  }  // the destructor writes what is left
+  EXPECT_NE(read_all(out).find("\"event\":\"e\""), std::string::npos);
+  std::fclose(out);
+}
+
 class RecordingTimerSink : public core::TimerSink {
  public:
   void on_timer(core::TimerId id, core::TimeUs now_us) override {
