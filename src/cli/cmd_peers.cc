@@ -86,7 +86,40 @@ std::vector<std::string> split_list(std::string_view text) {
   return out;
 }
 
-core::Status whatsapp_options(const Args& args, peers::WhatsAppPeerOptions* o) {
+// What every peer takes from the common flags.
+struct Common {
+  std::string address;
+  std::string core_url;
+  std::uint64_t seed = 1;
+};
+
+template <typename PeerOptions>
+void set_common(const Common& common, PeerOptions* o) {
+  o->address = common.address;
+  o->core_url = common.core_url;
+  o->seed = common.seed;
+}
+
+core::Status stripe_options(const Args& args, const Common& common, peers::StripePeerOptions* o) {
+  set_common(common, o);
+  if (auto st = port_flag(args, "stripe-port", 12111, &o->port); !st) return st;
+  std::string secret;
+  if (auto st =
+          secret_from_env(args.value("stripe-secret-env").value_or("INTSIM_STRIPE_WEBHOOK_SECRET"),
+                          "the Stripe endpoint secret that signs the events", &secret);
+      !st) {
+    return st;
+  }
+  o->delivery.signing_secrets = {secret};
+  if (const char* key = std::getenv("INTSIM_STRIPE_API_KEY"); key != nullptr && *key != '\0') {
+    o->model.secret_key = key;
+  }
+  return core::Status::ok();
+}
+
+core::Status whatsapp_options(const Args& args, const Common& common,
+                              peers::WhatsAppPeerOptions* o) {
+  set_common(common, o);
   if (auto st = port_flag(args, "whatsapp-port", 0, &o->port); !st) return st;
   if (auto st = secret_from_env("INTSIM_WHATSAPP_APP_SECRET",
                                 "the Meta app secret that signs the status webhooks",
@@ -112,7 +145,8 @@ core::Status whatsapp_options(const Args& args, peers::WhatsAppPeerOptions* o) {
   return core::Status::ok();
 }
 
-core::Status ota_options(const Args& args, peers::OtaPeerOptions* o) {
+core::Status ota_options(const Args& args, const Common& common, peers::OtaPeerOptions* o) {
+  set_common(common, o);
   if (auto st = port_flag(args, "ota-port", 0, &o->port); !st) return st;
   const std::vector<std::string> units = split_list(args.value("ota-units").value_or("u1"));
   if (units.empty()) return core::Status::invalid_argument("--ota-units: expected unit ids");
@@ -155,52 +189,28 @@ int cmd_peers(int argc, char** argv) {
     fmt::print(stderr, "intsim peers: {}\n", st.message());
     return kExitInvalidInput;
   };
-  std::uint64_t seed = 1;
-  if (auto st = args.u64("seed", seed, &seed); !st) return invalid(st);
-  const std::string address = args.value("address").value_or("127.0.0.1");
+  Common common;
+  common.core_url = *core_url;
+  common.address = args.value("address").value_or("127.0.0.1");
+  if (auto st = args.u64("seed", common.seed, &common.seed); !st) return invalid(st);
 
-  peers::StripePeerOptions stripe_options;
-  if (auto st = port_flag(args, "stripe-port", 12111, &stripe_options.port); !st) {
-    return invalid(st);
-  }
-  std::string stripe_secret;
-  if (auto st =
-          secret_from_env(args.value("stripe-secret-env").value_or("INTSIM_STRIPE_WEBHOOK_SECRET"),
-                          "the Stripe endpoint secret that signs the events", &stripe_secret);
-      !st) {
-    return invalid(st);
-  }
-  stripe_options.address = address;
-  stripe_options.core_url = *core_url;
-  stripe_options.seed = seed;
-  stripe_options.delivery.signing_secrets = {stripe_secret};
-  if (const char* key = std::getenv("INTSIM_STRIPE_API_KEY"); key != nullptr && *key != '\0') {
-    stripe_options.model.secret_key = key;
-  }
-
+  peers::StripePeerOptions stripe_config;
+  if (auto st = stripe_options(args, common, &stripe_config); !st) return invalid(st);
   std::optional<peers::WhatsAppPeerOptions> whatsapp_config;
   if (args.has("whatsapp-port")) {
-    peers::WhatsAppPeerOptions o;
-    if (auto st = whatsapp_options(args, &o); !st) return invalid(st);
-    o.address = address;
-    o.core_url = *core_url;
-    o.seed = seed;
-    whatsapp_config = std::move(o);
+    if (auto st = whatsapp_options(args, common, &whatsapp_config.emplace()); !st) {
+      return invalid(st);
+    }
   }
   std::optional<peers::OtaPeerOptions> ota_config;
   if (args.has("ota-port")) {
-    peers::OtaPeerOptions o;
-    if (auto st = ota_options(args, &o); !st) return invalid(st);
-    o.address = address;
-    o.core_url = *core_url;
-    o.seed = seed;
-    ota_config = std::move(o);
+    if (auto st = ota_options(args, common, &ota_config.emplace()); !st) return invalid(st);
   }
 
   server::SystemClock clock;
   server::JsonLineLog log;
   boost::asio::io_context io;
-  peers::StripePeer stripe(io, clock, std::move(stripe_options));
+  peers::StripePeer stripe(io, clock, std::move(stripe_config));
   if (auto st = stripe.start(); !st) return invalid(st);
   std::unique_ptr<peers::WhatsAppPeer> whatsapp;
   if (whatsapp_config) {
@@ -224,8 +234,8 @@ int cmd_peers(int argc, char** argv) {
   log.write(clock.now_us(), core::LogLevel::kInfo, "peers.listening",
             {{"peer", "stripe"},
              {"port", std::to_string(stripe.port())},
-             {"core_url", *core_url},
-             {"seed", std::to_string(seed)}});
+             {"core_url", common.core_url},
+             {"seed", std::to_string(common.seed)}});
   if (whatsapp) {
     log.write(clock.now_us(), core::LogLevel::kInfo, "peers.listening",
               {{"peer", "whatsapp"},

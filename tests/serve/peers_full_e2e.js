@@ -58,21 +58,13 @@ function launch(args, event, count) {
   });
 }
 
-const agent = new http.Agent({ keepAlive: true });
-function request(port, method, target, body = '') {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path: target, agent,
-        headers: body ? { 'Content-Type': 'application/json' } : {} },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (data += c));
-        res.on('end', () => resolve({ status: res.statusCode, body: data }));
-      });
-    req.on('error', reject);
-    req.end(body);
+async function request(port, method, target, body = '') {
+  const res = await fetch(`http://127.0.0.1:${port}${target}`, {
+    method,
+    body: body || undefined,
+    headers: body ? { 'Content-Type': 'application/json' } : {},
   });
+  return { status: res.status, body: await res.text() };
 }
 
 // Polls `probe` every 100 ms until it returns a truthy value, for at most `ms`.
@@ -192,7 +184,6 @@ async function main() {
     c.removeAllListeners('exit');
     c.kill('SIGTERM');
   }
-  agent.destroy();
   console.log(`serve e2e peers_full: passed (WhatsApp status '${note.status}', ` +
               `${waInbox.length} WhatsApp webhooks in the inbox, channel stay ${stay.start}..${
                 stay.end} blocked)`);
