@@ -51,7 +51,11 @@ ChannelModel::ChannelModel(ChannelConfig config, sim::Rng rng)
 
 core::TimeUs ChannelModel::draw_arrival_delay_us() {
   const double mean_us = static_cast<double>(core::kUsPerDay) / config_.bookings_per_day;
-  return std::max<core::TimeUs>(1, static_cast<core::TimeUs>(rng_.exponential(mean_us)));
+  // A rate near zero ("no channel guests") draws delays past what an int64 holds, and casting
+  // such a double is undefined: a century is as good as never and stays far from the limit.
+  constexpr double kDelayMaxUs = 100.0 * 365 * static_cast<double>(core::kUsPerDay);
+  const double delay_us = std::min(rng_.exponential(mean_us), kDelayMaxUs);
+  return std::max<core::TimeUs>(1, static_cast<core::TimeUs>(delay_us));
 }
 
 std::string ChannelModel::new_uid() {

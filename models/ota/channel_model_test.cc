@@ -111,6 +111,13 @@ TEST(OtaChannelModel, GuestsBookOnlyWhatTheChannelBelievesFree) {
   EXPECT_EQ(m.stats().refused, 3u);
 }
 
+TEST(OtaChannelModel, AlmostNoGuestsMeansArrivalsFarAwayNotOverflow) {
+  ChannelConfig c;
+  c.bookings_per_day = 1e-9;  // what a scenario's "channel_bookings_per_day": 0 becomes
+  ChannelModel m = make(Flavour::kVrbo, c);
+  for (int i = 0; i < 100; ++i) EXPECT_GT(m.draw_arrival_delay_us(), 50 * 365 * core::kUsPerDay);
+}
+
 TEST(OtaChannelModel, PlannedCancellationsHappenWhenDue) {
   ChannelConfig c;
   c.cancel_probability = 1.0;
