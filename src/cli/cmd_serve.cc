@@ -36,6 +36,7 @@
 #include "src/server/shutdown_signals.h"
 #include "src/server/sqlite_store.h"
 #include "src/server/system_ports.h"
+#include "src/server/wal_checkpointer.h"
 
 namespace intsim::cli {
 namespace {
@@ -91,18 +92,28 @@ int cmd_serve(int argc, char** argv) {
 
   server::SystemClock clock;
   server::JsonLineLog log;
-  // Two connections to the store: the core reads through `store` on the event loop's thread
-  // (one snapshot per flush, not a lock round trip per read) while `writer` commits the group
-  // commit's layers, fsync included, on the commit thread (server/core_service.h).
+  // Three connections to the store: the core reads through `store` on the event loop's thread
+  // (one snapshot per flush, not a lock round trip per read), `writer` commits the group
+  // commit's layers, fsync included, on the commit thread (server/core_service.h), and the
+  // checkpointer copies the WAL into the database on its own thread (server/wal_checkpointer.h).
   std::unique_ptr<server::SqliteStore> store;
   std::unique_ptr<server::SqliteStore> writer;
+  std::unique_ptr<server::WalCheckpointer> checkpointer;
   server::SqliteStore::Options reader_options;
   reader_options.hold_read_snapshot = true;
   if (auto st = server::SqliteStore::open(config.store_path, reader_options, &store); !st) {
     fmt::print(stderr, "intsim serve: {}\n", st.message());
     return kExitInvalidInput;
   }
-  if (auto st = server::SqliteStore::open(config.store_path, &writer); !st) {
+  if (auto st = server::WalCheckpointer::open(config.store_path, 1000, &checkpointer); !st) {
+    fmt::print(stderr, "intsim serve: {}\n", st.message());
+    return kExitInvalidInput;
+  }
+  server::SqliteStore::Options writer_options;
+  writer_options.after_commit = [&checkpointer](int wal_frames) {
+    checkpointer->on_commit(wal_frames);
+  };
+  if (auto st = server::SqliteStore::open(config.store_path, writer_options, &writer); !st) {
     fmt::print(stderr, "intsim serve: {}\n", st.message());
     return kExitInvalidInput;
   }
@@ -182,6 +193,7 @@ int cmd_serve(int argc, char** argv) {
   // SQLite (the last connection to close checkpoints the WAL).
   committer.reset();
   writer.reset();
+  checkpointer.reset();
   store.reset();
   log.write(clock.now_us(), core::LogLevel::kInfo, "serve.stopped",
             {{"requests", std::to_string(http.stats().requests)}});

@@ -120,6 +120,7 @@ class CoreService final : public core::TimerSink, public core::HttpResultSink {
   std::deque<Held> held_;  // in layer order
   bool flush_posted_ = false;
   std::uint64_t flushing_layer_ = 0;  // the layer the committer has; 0: none
+  core::TimeUs flush_started_us_ = 0;
   CoreServiceStats stats_;
   // Guards posted handlers against running after destruction.
   std::shared_ptr<CoreService*> alive_;

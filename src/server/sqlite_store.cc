@@ -84,6 +84,7 @@ core::Status SqliteStore::init(const Options& options) {
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, options.busy_timeout_ms);
   hold_read_snapshot_ = options.hold_read_snapshot;
+  after_commit_ = options.after_commit;
 
   // journal_mode answers the mode it ended up in; a file system without shared memory support
   // silently stays in another mode, which must not pass unnoticed.
@@ -110,6 +111,9 @@ core::Status SqliteStore::init(const Options& options) {
       !st) {
     return st;
   }
+
+  // Replaces the automatic checkpoint's own hook (sqlite3_wal_autocheckpoint is a wal hook).
+  if (after_commit_) sqlite3_wal_hook(db_, &SqliteStore::on_wal_commit, this);
 
   const struct {
     sqlite3_stmt** stmt;
@@ -146,6 +150,20 @@ SqliteStore::~SqliteStore() {
   }
   // Closing the last connection checkpoints the WAL into the main file.
   sqlite3_close(db_);
+}
+
+int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int wal_frames) {
+  static_cast<SqliteStore*>(self)->after_commit_(wal_frames);
+  return SQLITE_OK;
+}
+
+core::Status SqliteStore::checkpoint() {
+  if (auto st = release_snapshot(); !st) return st;
+  if (sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) !=
+      SQLITE_OK) {
+    return error("checkpoint");
+  }
+  return core::Status::ok();
 }
 
 core::Status SqliteStore::before_read() {

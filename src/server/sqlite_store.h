@@ -23,6 +23,7 @@
 // commit thread (WAL lets a reader and a writer run at once).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,13 @@ class SqliteStore final : public core::Store {
     int busy_timeout_ms = 5000;
     // Reads share one read transaction until release_snapshot() or commit() (see above).
     bool hold_read_snapshot = false;
+    // Runs inside every commit of this connection once its WAL frames are written (and synced),
+    // with the number of frames now in the WAL, on the committing thread. Setting it turns off
+    // SQLite's automatic checkpoint, which would otherwise run inside the commit that crosses
+    // 1,000 frames and make that commit (and every webhook waiting for it) pay for copying the
+    // WAL into the database and syncing it: the owner checkpoints elsewhere instead
+    // (wal_checkpointer.h).
+    std::function<void(int wal_frames)> after_commit;
   };
 
   // Opens (creating if needed) the database at `path`. Errors name the path and SQLite's
@@ -62,6 +70,10 @@ class SqliteStore final : public core::Store {
   // One transaction (BEGIN IMMEDIATE ... COMMIT); rolled back on any error.
   core::Status commit(const core::WriteBatch& batch) override;
 
+  // A PASSIVE checkpoint: copies what it can of the WAL into the database without waiting for
+  // readers or writers (other connections may go on committing meanwhile).
+  core::Status checkpoint();
+
   // Ends the read transaction that hold_read_snapshot keeps open, so the next read sees every
   // commit made so far (by any connection). A no-op when none is open.
   core::Status release_snapshot();
@@ -77,7 +89,10 @@ class SqliteStore final : public core::Store {
   core::Status step_done(sqlite3_stmt* stmt, std::string_view what);
   core::Status before_read();
 
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int wal_frames);
+
   bool hold_read_snapshot_ = false;
+  std::function<void(int)> after_commit_;
   bool in_read_ = false;  // a held read transaction is open
   std::string path_;
   sqlite3* db_ = nullptr;
