@@ -164,13 +164,16 @@ async function basic() {
   check(sql(`SELECT count(*) FROM kv WHERE tbl='webhook_inbox' AND key='stripe/evt_e2e_1'`).trim() === '1',
         'the inbox row is not in the store');
 
-  // Replay: "already processed", and the store is byte for byte what it was.
-  const before = sql(`SELECT tbl, key, hex(value) FROM kv ORDER BY tbl, key`);
+  // Replay: "already processed", and the store is byte for byte what it was, outbox jobs aside:
+  // their rows change by themselves as the outbox retries (no Stripe peer answers here), so for
+  // them only the set of jobs counts (a replay must not add one).
+  const storeNow = `SELECT tbl, key, CASE WHEN tbl='outbox' THEN '' ELSE hex(value) END
+                    FROM kv ORDER BY tbl, key`;
+  const before = sql(storeNow);
   const again = await request(port, 'POST', '/webhooks/stripe', ev.payload, ev.headers);
   check(again.status === 200 && again.body.includes('already_processed'),
         `replay: ${again.status} ${again.body}`);
-  check(sql(`SELECT tbl, key, hex(value) FROM kv ORDER BY tbl, key`) === before,
-        'the replay changed the store (a second effect)');
+  check(sql(storeNow) === before, 'the replay changed the store (a second effect)');
 
   // WhatsApp's verification handshake.
   const hs = await request(port, 'GET',
