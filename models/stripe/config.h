@@ -18,6 +18,10 @@ struct CardOutcomeConfig {
   double decline_weight = 0.08;
   double requires_action_weight = 0.04;  // 3-D Secure: resolved after action_delay_ms
   double processing_weight = 0.02;       // settles asynchronously after processing_delay_ms
+  // A card whose last charge was declined (not a test card) declines again, with the same code,
+  // with this probability: a card short of funds rarely recovers within hours, which is why
+  // Smart Retries space their tries over days. 0 (the default): every charge is a fresh draw.
+  double repeat_decline_probability = 0.0;
   double action_success_probability = 0.75;
   double processing_success_probability = 0.9;
   std::int64_t action_delay_ms_min = 5'000;

@@ -142,7 +142,14 @@ StripeModel::Reply StripeModel::confirm_payment_intent(std::string_view id,
 
 nlohmann::json StripeModel::confirm(PaymentIntent& pi, bool off_session,
                                     const RequestContext& ctx) {
-  CardResult r = card_result(pi.payment_method, config_.card, card_rng_);
+  const double repeat = config_.card.repeat_decline_probability;
+  const auto declined_before = declined_cards_.find(pi.payment_method);
+  CardResult r;
+  if (repeat > 0 && declined_before != declined_cards_.end() && repeat_rng_.bernoulli(repeat)) {
+    r = CardResult{CardOutcome::kDecline, declined_before->second, 0, false};
+  } else {
+    r = card_result(pi.payment_method, config_.card, card_rng_);
+  }
   if (off_session) {
     // No customer is present to authenticate, and an off-session card charge settles at once.
     if (r.outcome == CardOutcome::kActionThenSucceed || r.outcome == CardOutcome::kActionThenFail) {
@@ -155,6 +162,13 @@ nlohmann::json StripeModel::confirm(PaymentIntent& pi, bool off_session,
   }
   pi.last_payment_error.reset();
   pi.next_action_sdk = false;
+  if (repeat > 0 && !test_card_result(pi.payment_method, config_.card)) {
+    if (r.outcome == CardOutcome::kDecline) {
+      declined_cards_[pi.payment_method] = r.decline_code;
+    } else if (declined_before != declined_cards_.end()) {
+      declined_cards_.erase(declined_before);
+    }
+  }
   switch (r.outcome) {
     case CardOutcome::kSucceed:
       charge_succeeded(pi, r.force_dispute, ctx);

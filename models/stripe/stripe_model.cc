@@ -34,6 +34,7 @@ StripeModel::StripeModel(StripeConfig config, const sim::Rng& rng)
       dispute_rng_(rng.child("dispute")),
       failure_rng_(rng.child("failure")),
       retry_rng_(rng.child("retry")),
+      repeat_rng_(rng.child("repeat")),
       idempotency_(config_.idempotency_key_ttl_h * core::kUsPerHour) {}
 
 std::string StripeModel::next_id(std::string_view prefix) {

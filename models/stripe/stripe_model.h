@@ -203,6 +203,7 @@ class StripeModel {
   sim::Rng dispute_rng_;
   sim::Rng failure_rng_;
   sim::Rng retry_rng_;
+  sim::Rng repeat_rng_;
   IdempotencyStore idempotency_;
   Ledger ledger_;
 
@@ -215,6 +216,8 @@ class StripeModel {
   std::map<std::string, Invoice, std::less<>> invoices_;
   // Card outcomes drawn at confirmation for asynchronous resolutions, by PaymentIntent.
   std::map<std::string, CardResult, std::less<>> pending_results_;
+  // Payment methods whose last charge was declined, with its code (repeat_decline_probability).
+  std::map<std::string, std::string, std::less<>> declined_cards_;
 
   std::vector<Event> events_;
   std::map<std::string, std::size_t, std::less<>> event_index_;

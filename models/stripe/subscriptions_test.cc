@@ -229,5 +229,36 @@ TEST_F(StripeSubscriptions, AnswersCarryTheirHttpDate) {
   EXPECT_EQ(http_date(1'835'481'599 * core::kUsPerSec), "Tue, 29 Feb 2028 23:59:59 GMT");
 }
 
+TEST_F(StripeSubscriptions, RepeatDeclineKeepsADeclinedCardDeclining) {
+  auto outcomes = [&](double repeat) {
+    StripeConfig config;
+    config.card = CardOutcomeConfig{};
+    config.card.succeed_weight = 0.5;
+    config.card.decline_weight = 0.5;
+    config.card.requires_action_weight = 0;
+    config.card.processing_weight = 0;
+    config.card.repeat_decline_probability = repeat;
+    make(config);
+    std::string codes;
+    bool declined = false;
+    int after_decline_ok = 0;
+    for (int i = 0; i < 40; ++i) {
+      const ApiResult r = c->pay(1'000, "pm_guest_7", "b_" + std::to_string(i));
+      if (r.response.status == 402) {
+        const std::string code = Client::body(r)["error"]["decline_code"];
+        if (declined && repeat == 1.0) EXPECT_EQ(code, codes);
+        declined = true;
+        codes = code;
+      } else if (declined) {
+        ++after_decline_ok;
+      }
+    }
+    EXPECT_TRUE(declined);
+    return after_decline_ok;
+  };
+  EXPECT_EQ(outcomes(1.0), 0);  // once declined, always declined, with the same code
+  EXPECT_GT(outcomes(0.0), 0);  // the default: every charge is a fresh draw
+}
+
 }  // namespace
 }  // namespace intsim::models::stripe

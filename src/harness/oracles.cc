@@ -8,6 +8,7 @@
 #include "src/core/bookings/ledger.h"
 #include "src/core/notifications/notification.h"
 #include "src/core/notifications/notification_service.h"
+#include "src/core/payments/subscription.h"
 #include "src/core/resilience/job.h"
 #include "src/core/sync/availability_export.h"
 #include "src/core/webhook/intake.h"
@@ -54,6 +55,7 @@ void Oracles::check_safety() {
   check_status_monotonic();
   check_channel_conflicts();
   check_message_statuses();
+  check_memberships();
 }
 
 // Two active stays on one unit-night (a channel sold what we had sold meanwhile) must be
@@ -311,6 +313,7 @@ bool Oracles::converged() {
   }
   if (!channels_converged()) return false;
   if (!whatsapp_converged()) return false;
+  if (!memberships_converged()) return false;
   // Money and bookings agree: a succeeded payment belongs to a confirmed stay and is kept, or
   // to a stay that is not confirmed and is refunded in full.
   const auto& ledger = world_.stripe().model().ledger();
@@ -368,6 +371,7 @@ void Oracles::check_final(bool converged) {
     }
   }
   if (converged) check_whatsapp_final();
+  if (converged) check_memberships_final();
   if (!converged) {
     violate(Oracle::kConvergence, "liveness",
             fmt::format("no convergence within {} s after healing: {}",
@@ -538,6 +542,156 @@ void Oracles::check_whatsapp_final() {
       }
       break;
     }
+  }
+}
+
+// ---- Memberships (Stripe subscriptions) ------------------------------------------------------
+
+namespace {
+
+namespace pay = core::payments;
+
+std::string membership_of(const models::stripe::Metadata& metadata) {
+  const auto it = metadata.find("membership_id");
+  return it == metadata.end() ? "" : it->second;
+}
+
+}  // namespace
+
+void Oracles::check_memberships() {
+  if (!world_.members()) return;
+  const models::stripe::StripeModel& stripe = world_.stripe().model();
+  // No double subscription. Subscriptions are created with increasing ids and never removed:
+  // only those made since the last check are new.
+  const auto& subs = stripe.subscriptions();
+  for (auto it = subs.upper_bound(subscriptions_seen_); it != subs.end(); ++it) {
+    subscriptions_seen_ = it->first;
+    const std::string membership = membership_of(it->second.metadata);
+    if (membership.empty()) continue;
+    const auto [first, inserted] = subscription_of_.emplace(membership, it->first);
+    if (inserted) continue;
+    violate(Oracle::kNoDoubleCharge, "subscription/" + membership,
+            fmt::format("membership {} has two Stripe subscriptions: {} and {}", membership,
+                        first->second, it->first),
+            {witness("stripe", fmt::format("{} created for {}", first->second, membership),
+                     subs.at(first->second).created_us),
+             witness("stripe", fmt::format("{} created for {}", it->first, membership),
+                     it->second.created_us)});
+  }
+  // No invoice charged twice: no invoice's PaymentIntent took more than the invoice, and no
+  // billing period of a membership was paid twice (two subscriptions billing one member).
+  std::map<std::string, std::vector<const models::stripe::Invoice*>> paid;
+  for (const auto& [id, inv] : stripe.invoices()) {
+    if (inv.status != "paid") continue;
+    const std::string membership = membership_of(inv.subscription_metadata);
+    if (!membership.empty()) paid[membership].push_back(&inv);
+    const models::stripe::PaymentRecord* rec = stripe.ledger().find(inv.payment_intent);
+    if (rec && rec->captured > inv.amount_due) {
+      violate(
+          Oracle::kNoDoubleCharge, "invoice/" + id,
+          fmt::format("invoice {} of {} {} captured {}", id, inv.amount_due, inv.currency,
+                      rec->captured),
+          {witness("stripe", fmt::format("{} captured {}", inv.payment_intent, rec->captured))});
+    }
+  }
+  for (auto& [membership, invoices] : paid) {
+    std::sort(invoices.begin(), invoices.end(), [](const auto* a, const auto* b) {
+      return std::tie(a->period_start_us, a->id) < std::tie(b->period_start_us, b->id);
+    });
+    for (std::size_t i = 1; i < invoices.size(); ++i) {
+      const auto* a = invoices[i - 1];
+      const auto* b = invoices[i];
+      if (b->period_start_us >= a->period_end_us) continue;
+      violate(
+          Oracle::kNoDoubleCharge, "period/" + membership,
+          fmt::format("membership {} paid twice for one period: invoices {} and {}", membership,
+                      a->id, b->id),
+          {witness("stripe", fmt::format("{} paid for {} ({})", a->id, membership, a->subscription),
+                   a->created_us),
+           witness("stripe", fmt::format("{} paid for {} ({})", b->id, membership, b->subscription),
+                   b->created_us)});
+      break;
+    }
+  }
+}
+
+bool Oracles::memberships_converged() {
+  models::guests::MemberModel* members = world_.members();
+  if (!members) return true;
+  check_memberships();  // learns the subscriptions Stripe made since the last check
+  if (std::string busy = members->busy_reason(); !busy.empty()) {
+    why_not_ = "members: " + busy;
+    return false;
+  }
+  const core::app::Integration* app = world_.core().app();
+  std::vector<pay::Membership> all;
+  if (!app->memberships(&all).is_ok()) {
+    why_not_ = "the core's memberships are unreadable";
+    return false;
+  }
+  const models::stripe::StripeModel& stripe = world_.stripe().model();
+  for (const pay::Membership& m : all) {
+    if (m.status == pay::MemberStatus::kCreating) {
+      why_not_ = fmt::format("membership {} is still creating", m.id);
+      return false;
+    }
+    if (m.status == pay::MemberStatus::kFailed) {
+      const auto it = subscription_of_.find(m.id);
+      if (it != subscription_of_.end()) {
+        why_not_ =
+            fmt::format("membership {} failed but Stripe has subscription {}", m.id, it->second);
+        return false;
+      }
+      continue;
+    }
+    const models::stripe::Subscription* sub = stripe.subscription(m.subscription);
+    if (!sub) {
+      why_not_ = fmt::format("membership {} names subscription '{}' Stripe does not have", m.id,
+                             m.subscription);
+      return false;
+    }
+    if (sub->status != pay::member_status_name(m.status)) {
+      why_not_ = fmt::format("membership {}: Stripe says {}, the core {}", m.id, sub->status,
+                             pay::member_status_name(m.status));
+      return false;
+    }
+    if (m.cancel_requested && !pay::is_final(m.status)) {
+      why_not_ =
+          fmt::format("membership {}: the member's cancel is not done ({})", m.id, sub->status);
+      return false;
+    }
+  }
+  return true;
+}
+
+void Oracles::check_memberships_final() {
+  models::guests::MemberModel* members = world_.members();
+  const core::app::Integration* app = world_.core().app();
+  if (!members || !app) return;
+  std::vector<pay::Membership> all;
+  if (!app->memberships(&all).is_ok()) return;
+  std::map<std::string, const pay::Membership*> by_id;
+  for (const pay::Membership& m : all) by_id[m.id] = &m;
+  for (const models::guests::MembershipAttempt& a : members->attempts()) {
+    if (a.state != models::guests::MembershipAttempt::State::kCreated) continue;
+    if (by_id.count(a.membership_id)) continue;
+    violate(Oracle::kNothingLost, "membership/" + a.membership_id,
+            fmt::format("member {} was given membership {} which the core does not know", a.guest,
+                        a.membership_id),
+            {witness("members", fmt::format("attempt {} answered 201 {}", a.idempotency_key,
+                                            a.membership_id))});
+  }
+  // Every failed invoice was paid later or its member was told (dunning).
+  for (const auto& [id, inv] : world_.stripe().model().invoices()) {
+    if (inv.first_failure_us < 0 || inv.status == "paid") continue;
+    const std::string membership = membership_of(inv.subscription_metadata);
+    const auto m = by_id.find(membership);
+    if (membership.empty() || (m != by_id.end() && m->second->dunned.count(id))) continue;
+    violate(Oracle::kNothingLost, "dunning/" + id,
+            fmt::format("invoice {} of membership {} failed ({} attempts) and its member was never "
+                        "told",
+                        id, membership, inv.attempt_count),
+            {witness("stripe", fmt::format("{} failed first", id), inv.first_failure_us)});
   }
 }
 

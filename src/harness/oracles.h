@@ -64,6 +64,13 @@ class Oracles final : public sim::Handler {
   // Channels, once converged: the core's channel stays equal every channel's truth, every
   // channel's import of our export is current, no unit-night is held twice unless alerted.
   bool channels_converged();
+  // Memberships (when the scenario has them), against the Stripe model's subscriptions and
+  // invoices: at most one subscription per membership and no billing period paid twice
+  // (safety); once converged, every membership's status equals its subscription's, members'
+  // cancels are done, and every failed invoice was paid or dunned (nothing lost).
+  void check_memberships();
+  bool memberships_converged();
+  void check_memberships_final();
 
   World& world_;
   const Scenario& scenario_;
@@ -77,6 +84,8 @@ class Oracles final : public sim::Handler {
   std::set<std::string, std::less<>> stripe_event_ids_;
   std::size_t stripe_events_seen_ = 0;
   std::set<std::string, std::less<>> inbox_checked_;
+  std::string subscriptions_seen_;                      // the newest subscription id checked
+  std::map<std::string, std::string> subscription_of_;  // membership id -> its first subscription
   std::string why_not_;
 };
 

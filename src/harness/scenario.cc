@@ -52,6 +52,14 @@ void read_workload(core::JsonReader& r, WorkloadSpec* w, std::vector<std::string
   w->abandon_probability = r.number("abandon_probability", w->abandon_probability, 0, 1);
   w->cancel_probability = r.number("cancel_probability", w->cancel_probability, 0, 1);
   w->guests = r.integer("guests", w->guests, 1, 1'000'000);
+  if (auto m = r.object("memberships")) {
+    w->memberships_per_day = m->number("per_day", w->memberships_per_day, 0, 1e5);
+    w->membership_cancel_probability =
+        m->number("cancel_probability", w->membership_cancel_probability, 0, 1);
+    w->membership_interval =
+        m->one_of("interval", w->membership_interval, {"day", "week", "month", "year"});
+    m->finish();
+  }
   r.finish();
 }
 
@@ -188,6 +196,11 @@ nlohmann::json scenario_to_json(const Scenario& s) {
   wj["abandon_probability"] = w.abandon_probability;
   wj["cancel_probability"] = w.cancel_probability;
   wj["guests"] = w.guests;
+  if (w.memberships_per_day > 0) {
+    wj["memberships"] = {{"per_day", w.memberships_per_day},
+                         {"cancel_probability", w.membership_cancel_probability},
+                         {"interval", w.membership_interval}};
+  }
   j["workload"] = wj;
   j["peers"] = s.peers;
   const nlohmann::json plan = sim::to_json(s.faults);

@@ -49,6 +49,10 @@ struct WorkloadSpec {
   double abandon_probability = 0.05;  // a guest who never pays: the hold must expire
   double cancel_probability = 0.05;   // a confirmed guest who cancels: refund
   std::int64_t guests = 50;           // distinct guests (phone numbers) making bookings
+  // Guests joining the guest club (Stripe subscriptions); 0 means no memberships at all.
+  double memberships_per_day = 0.0;
+  double membership_cancel_probability = 0.1;
+  std::string membership_interval = "month";  // the plan's billing interval: day, week, month
   friend bool operator==(const WorkloadSpec&, const WorkloadSpec&) = default;
 };
 

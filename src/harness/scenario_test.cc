@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "src/harness/world.h"
+
 namespace intsim::harness {
 namespace {
 
@@ -57,6 +59,39 @@ TEST(Scenario, EveryProblemIsNamedWithFileAndPointer) {
   EXPECT_NE(m.find("/workload/chanels: unknown field"), std::string::npos) << m;
   EXPECT_NE(m.find("/faults/0/probability"), std::string::npos) << m;
   EXPECT_NE(m.find("/oracles/0: unknown value \"no_overbookng\""), std::string::npos) << m;
+}
+
+TEST(Scenario, MembershipsAndStripeSubscriptionKnobs) {
+  const auto doc = nlohmann::json::parse(R"({
+    "name": "dunning", "workload": {"memberships": {"per_day": 6, "interval": "day"}},
+    "peers": {"stripe": {"card": {"repeat_decline_probability": 0.5},
+                         "subscriptions": {"retry_offsets_h": [2, 5], "dunning_end": "unpaid"}}}})");
+  Scenario s;
+  ASSERT_TRUE(parse_scenario(doc, "x.json", &s));
+  EXPECT_EQ(s.workload.memberships_per_day, 6);
+  EXPECT_EQ(s.workload.membership_interval, "day");
+  EXPECT_EQ(s.workload.membership_cancel_probability, 0.1);
+  Scenario back;
+  ASSERT_TRUE(parse_scenario(scenario_to_json(s), "x.json", &back));
+  EXPECT_EQ(back, s);
+  PeerSettings p;
+  ASSERT_TRUE(parse_peer_settings(s.peers, &p));
+  EXPECT_EQ(p.stripe.subscription.retry_offsets_h, (std::vector<std::int64_t>{2, 5}));
+  EXPECT_EQ(p.stripe.subscription.dunning_end, models::stripe::DunningEnd::kUnpaid);
+  EXPECT_EQ(p.stripe.card.repeat_decline_probability, 0.5);
+  // The defaults stay Stripe's: about 8 tries within 2 weeks, then cancel.
+  PeerSettings defaults;
+  ASSERT_TRUE(parse_peer_settings(nlohmann::json::object(), &defaults));
+  EXPECT_EQ(defaults.stripe.subscription.retry_offsets_h.size(), 7u);
+  EXPECT_EQ(defaults.stripe.subscription.dunning_end, models::stripe::DunningEnd::kCancel);
+  const auto bad = parse_peer_settings(
+      nlohmann::json::parse(R"({"stripe": {"subscriptions": {"retry_offsets_h": [5, 2]}}})"), &p);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.message().find("/peers/stripe/subscriptions/retry_offsets_h"), std::string::npos)
+      << bad.message();
+  auto bad_interval = doc;
+  bad_interval["workload"]["memberships"]["interval"] = "hour";
+  EXPECT_FALSE(parse_scenario(bad_interval, "x.json", &s));
 }
 
 TEST(Scenario, FileErrorsNameTheLine) {

@@ -23,6 +23,8 @@ void read_stripe(core::JsonReader& r, PeerSettings* p) {
     card.requires_action_weight =
         c->number("requires_action_weight", card.requires_action_weight, 0, 1e6);
     card.processing_weight = c->number("processing_weight", card.processing_weight, 0, 1e6);
+    card.repeat_decline_probability =
+        c->number("repeat_decline_probability", card.repeat_decline_probability, 0, 1);
     card.action_success_probability =
         c->number("action_success_probability", card.action_success_probability, 0, 1);
     card.processing_success_probability =
@@ -33,6 +35,34 @@ void read_stripe(core::JsonReader& r, PeerSettings* p) {
   if (auto c = r.object("disputes")) {
     d.probability = c->number("probability", d.probability, 0, 1);
     d.won_probability = c->number("won_probability", d.won_probability, 0, 1);
+    c->finish();
+  }
+  auto& sub = p->stripe.subscription;
+  if (auto c = r.object("subscriptions")) {
+    // Smart retries: hours after the first failure. Scenarios of a few virtual days compress
+    // Stripe's "8 tries within 2 weeks"; the default stays the faithful schedule.
+    if (const nlohmann::json* offsets = c->take("retry_offsets_h")) {
+      std::vector<std::int64_t> hours;
+      bool ok = offsets->is_array() && !offsets->empty() && offsets->size() <= 16;
+      for (std::size_t i = 0; ok && i < offsets->size(); ++i) {
+        const nlohmann::json& h = (*offsets)[i];
+        ok = h.is_number_integer() && h.get<std::int64_t>() >= 1 &&
+             h.get<std::int64_t>() <= 24 * 60 &&
+             (hours.empty() || h.get<std::int64_t>() > hours.back());
+        if (ok) hours.push_back(h.get<std::int64_t>());
+      }
+      if (ok) {
+        sub.retry_offsets_h = std::move(hours);
+      } else {
+        c->error("retry_offsets_h", "expected 1 to 16 increasing hours in [1, 1440]");
+      }
+    }
+    sub.retry_jitter_h = c->integer("retry_jitter_h", sub.retry_jitter_h, 0, 48);
+    const std::string end = c->one_of("dunning_end", "cancel", {"cancel", "unpaid", "past_due"});
+    sub.dunning_end = end == "unpaid"     ? models::stripe::DunningEnd::kUnpaid
+                      : end == "past_due" ? models::stripe::DunningEnd::kPastDue
+                                          : models::stripe::DunningEnd::kCancel;
+    sub.incomplete_expiry_h = c->integer("incomplete_expiry_h", sub.incomplete_expiry_h, 1, 24 * 7);
     c->finish();
   }
   p->stripe.api_error_probability =
@@ -173,6 +203,7 @@ core::Status World::build(const Scenario& scenario, std::uint64_t seed, bool swa
   stripe_policy.idempotency_header = "Idempotency-Key";
   stripe_policy.key_prune_age_us = peers.stripe.idempotency_key_ttl_h * core::kUsPerHour;
   cfg.dispatcher.peers["stripe"] = stripe_policy;
+  cfg.memberships.interval = load.membership_interval;
   if (peers.whatsapp_enabled) {
     cfg.notifications = peers.notifications;
     cfg.notifications.enabled = true;
@@ -228,6 +259,14 @@ core::Status World::build(const Scenario& scenario, std::uint64_t seed, bool swa
   g.cancel_probability = load.cancel_probability;
   g.guests = load.guests;
   w->guests_ = std::make_unique<models::guests::GuestModel>(*w->network_, g);
+  if (load.memberships_per_day > 0) {
+    models::guests::MemberConfig mc;
+    mc.subscriptions_per_day = load.memberships_per_day;
+    mc.currencies = load.currencies;
+    mc.guests = load.guests;
+    mc.cancel_probability = load.membership_cancel_probability;
+    w->members_ = std::make_unique<models::guests::MemberModel>(*w->network_, mc);
+  }
   if (peers.whatsapp_enabled) {
     models::whatsapp::WhatsAppConfig wa = peers.whatsapp;
     for (std::int64_t i = 1; i <= load.guests; ++i) {
@@ -269,6 +308,7 @@ core::Status World::build(const Scenario& scenario, std::uint64_t seed, bool swa
 core::Status World::start() {
   if (core::Status st = core_->start(); !st) return st;
   guests_->start();
+  if (members_) members_->start();
   for (const auto& ch : channels_) ch->start();
   if (whatsapp_) whatsapp_->start();
   return core::Status::ok();
@@ -276,6 +316,7 @@ core::Status World::start() {
 
 void World::heal() {
   guests_->stop_arrivals();
+  if (members_) members_->stop_arrivals();
   for (const auto& ch : channels_) ch->stop_arrivals();
   if (whatsapp_) whatsapp_->stop_inbound();
   network_->heal_all();

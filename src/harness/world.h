@@ -14,6 +14,7 @@
 #include "models/drivers/stripe_node.h"
 #include "models/drivers/whatsapp_node.h"
 #include "models/guests/guest_model.h"
+#include "models/guests/member_model.h"
 #include "sim/network.h"
 #include "sim/simulation.h"
 #include "src/harness/core_node.h"
@@ -51,6 +52,8 @@ class World {
   CoreNode& core() { return *core_; }
   models::drivers::StripeNode& stripe() { return *stripe_; }
   models::guests::GuestModel& guests() { return *guests_; }
+  // Null unless the scenario's workload has memberships.
+  models::guests::MemberModel* members() { return members_.get(); }
   // Null unless the scenario has peers.whatsapp.
   models::drivers::WhatsAppNode* whatsapp() { return whatsapp_.get(); }
   // The core's notification settings (enabled only with peers.whatsapp).
@@ -78,6 +81,7 @@ class World {
   std::unique_ptr<CoreNode> core_;
   std::unique_ptr<models::drivers::StripeNode> stripe_;
   std::unique_ptr<models::guests::GuestModel> guests_;
+  std::unique_ptr<models::guests::MemberModel> members_;
   std::unique_ptr<models::drivers::WhatsAppNode> whatsapp_;
   core::notifications::NotificationConfig notifications_;
   std::vector<std::unique_ptr<models::drivers::OtaNode>> channels_;
