@@ -572,6 +572,7 @@ Status SubscriptionService::apply(const webhook::VerifiedEvent& event, WriteBatc
   if (Status s = load(id, &m); !s.is_ok()) {
     return s.code() == Status::Code::kNotFound ? Status::ok() : s;
   }
+  const std::string before = encode_membership(m);
   if (about_sub) {
     absorb(m, object, created_s, effects, now_us);
   } else if (type == "invoice.payment_failed" || type == "invoice.paid") {
@@ -598,7 +599,8 @@ Status SubscriptionService::apply(const webhook::VerifiedEvent& event, WriteBatc
       absorb(m, as_sub, created_s, effects, now_us);
     }
   }
-  save(m, effects);
+  // invoice.created, .finalized, .voided and the like change nothing: no write.
+  if (encode_membership(m) != before) save(m, effects);
   return Status::ok();
 }
 

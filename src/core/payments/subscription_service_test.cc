@@ -9,6 +9,7 @@
 
 #include "src/core/app/test_fakes.h"
 #include "src/core/assert.h"
+#include "src/core/notifications/notification_service.h"
 #include "src/core/payments/form_codec.h"
 #include "src/core/resilience/idempotency.h"
 
@@ -291,6 +292,27 @@ TEST_F(SubscriptionServiceTest, DunningTellsTheMemberOncePerInvoiceAndRecovers) 
   event("invoice.payment_failed", invoice("in_2", id, true), kStartS + 3'700);
   EXPECT_EQ(row(id).invoices.at("in_2"), "paid");
   EXPECT_EQ(row(id).status, MemberStatus::kActive);
+  EXPECT_EQ(fp.alerts.count("dunning", id), 1u);
+}
+
+TEST_F(SubscriptionServiceTest, DunningNoticeGoesToWhatsAppOncePerInvoiceWhenEnabled) {
+  notifications::NotificationConfig nc;
+  nc.enabled = true;
+  notifications::NotificationService wa(nc, fp.ports(), dispatcher.get());
+  wa.register_handlers();
+  SubscriptionServiceConfig config;
+  service = std::make_unique<SubscriptionService>(config, fp.ports(), dispatcher.get(), &wa);
+  service->register_handlers();
+  const std::string id = active_member();
+  event("invoice.payment_failed", invoice("in_2", id, true), kStartS + 100);
+  event("invoice.payment_failed", invoice("in_2", id, true), kStartS + 3'700);
+  const std::string nid =
+      notifications::notification_id(notifications::NotificationKind::kPaymentFailed, "in_2");
+  notifications::Notification n;
+  ASSERT_TRUE(wa.find(nid, &n).is_ok());
+  EXPECT_EQ(n.guest, "g_1");
+  EXPECT_EQ(n.recipient, notifications::guest_wa_id("g_1"));
+  EXPECT_EQ(fp.store.size(notifications::kNotificationsTable), 1u);
   EXPECT_EQ(fp.alerts.count("dunning", id), 1u);
 }
 
