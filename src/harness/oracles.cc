@@ -579,12 +579,25 @@ void Oracles::check_memberships() {
                      it->second.created_us)});
   }
   // No invoice charged twice: no invoice's PaymentIntent took more than the invoice, and no
-  // billing period of a membership was paid twice (two subscriptions billing one member).
-  std::map<std::string, std::vector<const models::stripe::Invoice*>> paid;
-  for (const auto& [id, inv] : stripe.invoices()) {
-    if (inv.status != "paid") continue;
-    const std::string membership = membership_of(inv.subscription_metadata);
-    if (!membership.empty()) paid[membership].push_back(&inv);
+  // billing period of a membership was paid twice (two subscriptions billing one member). Only
+  // invoices new since the last check or still open then can have changed.
+  const auto& invoices = stripe.invoices();
+  std::vector<std::string> look;
+  for (auto it = invoices.upper_bound(invoices_seen_); it != invoices.end(); ++it) {
+    invoices_seen_ = it->first;
+    invoices_open_.insert(it->first);
+  }
+  for (auto it = invoices_open_.begin(); it != invoices_open_.end();) {
+    const models::stripe::Invoice& inv = invoices.at(*it);
+    if (inv.status == "draft" || inv.status == "open") {
+      ++it;
+      continue;
+    }
+    if (inv.status == "paid") look.push_back(*it);
+    it = invoices_open_.erase(it);
+  }
+  for (const std::string& id : look) {
+    const models::stripe::Invoice& inv = invoices.at(id);
     const models::stripe::PaymentRecord* rec = stripe.ledger().find(inv.payment_intent);
     if (rec && rec->captured > inv.amount_due) {
       violate(
@@ -593,25 +606,26 @@ void Oracles::check_memberships() {
                       rec->captured),
           {witness("stripe", fmt::format("{} captured {}", inv.payment_intent, rec->captured))});
     }
-  }
-  for (auto& [membership, invoices] : paid) {
-    std::sort(invoices.begin(), invoices.end(), [](const auto* a, const auto* b) {
-      return std::tie(a->period_start_us, a->id) < std::tie(b->period_start_us, b->id);
-    });
-    for (std::size_t i = 1; i < invoices.size(); ++i) {
-      const auto* a = invoices[i - 1];
-      const auto* b = invoices[i];
-      if (b->period_start_us >= a->period_end_us) continue;
+    const std::string membership = membership_of(inv.subscription_metadata);
+    if (membership.empty()) continue;
+    std::vector<std::string>& paid = paid_invoices_[membership];
+    for (const std::string& other_id : paid) {
+      const models::stripe::Invoice& other = invoices.at(other_id);
+      if (other.period_end_us <= inv.period_start_us ||
+          inv.period_end_us <= other.period_start_us) {
+        continue;
+      }
       violate(
           Oracle::kNoDoubleCharge, "period/" + membership,
           fmt::format("membership {} paid twice for one period: invoices {} and {}", membership,
-                      a->id, b->id),
-          {witness("stripe", fmt::format("{} paid for {} ({})", a->id, membership, a->subscription),
-                   a->created_us),
-           witness("stripe", fmt::format("{} paid for {} ({})", b->id, membership, b->subscription),
-                   b->created_us)});
-      break;
+                      other_id, id),
+          {witness("stripe",
+                   fmt::format("{} paid for {} ({})", other_id, membership, other.subscription),
+                   other.created_us),
+           witness("stripe", fmt::format("{} paid for {} ({})", id, membership, inv.subscription),
+                   inv.created_us)});
     }
+    paid.push_back(id);
   }
 }
 

@@ -86,6 +86,9 @@ class Oracles final : public sim::Handler {
   std::set<std::string, std::less<>> inbox_checked_;
   std::string subscriptions_seen_;                      // the newest subscription id checked
   std::map<std::string, std::string> subscription_of_;  // membership id -> its first subscription
+  std::string invoices_seen_;                           // the newest invoice id checked
+  std::set<std::string> invoices_open_;                 // invoices that may still be paid
+  std::map<std::string, std::vector<std::string>> paid_invoices_;  // membership -> paid invoices
   std::string why_not_;
 };
 
