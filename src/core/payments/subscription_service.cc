@@ -464,9 +464,7 @@ HttpResponse SubscriptionService::cancel(std::string_view id, TimeUs now_us) {
 
 // ---- what Stripe says ----------------------------------------------------------------------
 
-void SubscriptionService::set_status(Membership& m, MemberStatus to, WriteBatch& batch,
-                                     TimeUs now_us) {
-  (void)batch;
+void SubscriptionService::set_status(Membership& m, MemberStatus to, TimeUs now_us) {
   if (m.status == to) return;
   const MemberStatus from = m.status;
   m.status = to;
@@ -508,7 +506,7 @@ void SubscriptionService::absorb(Membership& m, const nlohmann::json& sub, std::
   if (at_s == 0 && m.status != MemberStatus::kCreating && !is_final(incoming)) return;
   switch (merge_news(m, incoming, at_s)) {
     case Merge::kApply:
-      set_status(m, incoming, batch, now_us);
+      set_status(m, incoming, now_us);
       break;
     case Merge::kRead:
       // Two changes in one second: read a second later, when no change can share it.
@@ -660,7 +658,6 @@ void SubscriptionService::on_success(const Job& job, const HttpResponse& respons
       on_customers_found(m, body, batch, now_us);
     } else if (job.kind == kListSubscriptionsKind) {
       on_subscriptions_found(m, body, batch, now_us);
-      (void)at_s;
     }
   }
   save(m, batch);
@@ -726,7 +723,7 @@ void SubscriptionService::on_subscriptions_found(Membership& m, const nlohmann::
     m.subscription_dead = false;
     MemberStatus s;
     if (m.status == MemberStatus::kCreating && member_status_from_stripe(str(pick, "status"), &s)) {
-      set_status(m, s, batch, now_us);
+      set_status(m, s, now_us);
     }
     enqueue_read(m, batch, now_us, now_us);  // the retrieve carries a Date: the merge decides
     return;
@@ -745,7 +742,7 @@ void SubscriptionService::give_up(Membership& m, WriteBatch& batch, TimeUs now_u
                                   std::string_view why) {
   m.customer_dead = false;
   m.subscription_dead = false;
-  set_status(m, MemberStatus::kFailed, batch, now_us);
+  set_status(m, MemberStatus::kFailed, now_us);
   alert(now_us, "membership_failed", m.id,
         fmt::format("membership {} of {}: {} ({} attempts)", m.id, m.guest, why, m.creates));
 }

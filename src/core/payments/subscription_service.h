@@ -145,7 +145,8 @@ class SubscriptionService final : public resilience::JobHandler {
   // status through merge_news.
   void absorb(Membership& m, const nlohmann::json& sub, std::int64_t at_s, WriteBatch& batch,
               TimeUs now_us);
-  void set_status(Membership& m, MemberStatus to, WriteBatch& batch, TimeUs now_us);
+  // Logs, counts and, when dunning ended it, marks the membership lapsed (with an alert).
+  void set_status(Membership& m, MemberStatus to, TimeUs now_us);
   void learn_subscription(Membership& m, const std::string& id, WriteBatch& batch);
   void learn_customer(Membership& m, const std::string& id, WriteBatch& batch);
   // What a dead create's read found (customers: a search result; subscriptions: a list).
