@@ -136,6 +136,7 @@ struct Integration::Impl {
   std::unique_ptr<webhook::WebhookIntake> intake;
   std::unique_ptr<ChannelSink> channel_sink;
   std::unique_ptr<sync::SyncEngine> sync;  // null without channels
+  sync::AvailabilityExports exports;       // what channels import of our calendars
 };
 
 Status Integration::create(IntegrationConfig config, Ports ports,
@@ -267,7 +268,7 @@ HttpResponse Integration::handle(const HttpRequest& request, TimeUs now_us) {
   } else if (path.starts_with("/webhooks/")) {
     response = m.intake->handle(request, now_us);
   } else if (path.starts_with("/ical/")) {
-    response = sync::export_response(m.bookings->ledger(), request, now_us);
+    response = m.exports.respond(m.bookings->ledger(), request, now_us);
   } else if (path == "/api/bookings" || path.starts_with("/api/bookings/")) {
     response = m.bookings->handle(request, now_us);
   } else if (path == "/api/subscriptions" || path.starts_with("/api/subscriptions/")) {

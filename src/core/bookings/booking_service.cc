@@ -46,6 +46,16 @@ std::string upper(std::string_view s) {
   return out;
 }
 
+// A conflict's identity for alerting: its unit and the stays in it (in id order), so a
+// conflict spanning several nights is one, and a stay joining it makes another.
+std::string conflict_key(const Conflict& c) {
+  std::vector<std::string> ids = c.stay_ids;
+  std::sort(ids.begin(), ids.end());
+  std::string key = c.unit;
+  for (const std::string& id : ids) key += "|" + id;
+  return key;
+}
+
 }  // namespace
 
 Status load_ledger(Store& store, const std::vector<Unit>& units, Ledger* out) {
@@ -111,6 +121,7 @@ Status BookingService::recover(TimeUs now_us) {
   INTSIM_ASSERT(payments_ != nullptr);
   armed_at_us_.reset();
   unsettled_.clear();
+  alerted_conflicts_.clear();
   if (Status s = load_ledger(*ports_.store, config_.units, &ledger_); !s.is_ok()) return s;
   on_hold_timer(now_us);
   return Status::ok();
@@ -121,7 +132,15 @@ void BookingService::reload(TimeUs now_us) {
   const Status s = load_ledger(*ports_.store, config_.units, &ledger_);
   ports_.log->write(now_us, s.is_ok() ? LogLevel::kWarn : LogLevel::kError, "bookings.reloaded",
                     {{"status", s.to_string()}});
+  forget_ended_conflicts();
   rearm();
+}
+
+void BookingService::forget_ended_conflicts() {
+  if (alerted_conflicts_.empty()) return;
+  std::set<std::string> present;
+  for (const Conflict& c : ledger_.conflicts()) present.insert(conflict_key(c));
+  std::erase_if(alerted_conflicts_, [&](const std::string& key) { return !present.count(key); });
 }
 
 void BookingService::put_stay(std::string_view id, WriteBatch& batch) {
@@ -136,6 +155,9 @@ Status BookingService::commit(const WriteBatch& batch, TimeUs now_us) {
     return s;
   }
   dispatcher_->on_committed(batch, now_us);
+  // Every change to a channel stay (upsert, cancel, relocation) commits here: a conflict that
+  // ended is forgotten before it can come back.
+  forget_ended_conflicts();
   rearm();
   return Status::ok();
 }
@@ -233,8 +255,15 @@ Status BookingService::resolve_conflicts(TimeUs now_us, std::vector<Resolution>*
   }
   if (Status s = commit(batch, now_us); !s.is_ok()) return s;
   // Raised after the commit, and only then: an alert for a resolution that did not land would
-  // be raised again on the retry.
+  // be raised again on the retry. An unresolved conflict stays in the ledger as it was.
+  std::map<std::pair<std::string, Night>, std::string> key_at;
+  if (!unresolved.empty()) {
+    for (const Conflict& c : ledger_.conflicts()) key_at[{c.unit, c.night}] = conflict_key(c);
+  }
   for (const Resolution* r : unresolved) {
+    const auto key = key_at.find({r->from_unit, r->night});
+    INTSIM_ASSERT(key != key_at.end());
+    if (!alerted_conflicts_.insert(key->second).second) continue;  // alerted already
     ports_.alerts->raise({now_us, "unresolved_conflict", r->stay_id,
                           fmt::format("{} on {} night {} is double-held and can be neither moved "
                                       "nor cancelled",

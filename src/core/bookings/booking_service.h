@@ -76,7 +76,10 @@ class BookingService final : public payments::BookingHooks {
   Status upsert_channel_stay(const Stay& stay, TimeUs now_us);
   // Resolves every double-held night (conflict_resolver.h) in one commit: relocations and
   // cancellations persisted, a cancelled direct stay's payment refunded, and one
-  // "unresolved_conflict" alert per stay a human must look at.
+  // "unresolved_conflict" alert per conflict a human must look at: raised when it appears, not
+  // again while it stays (every upsert of its channels' feeds comes here), again if it ends
+  // and comes back. Which conflicts were alerted is volatile, so after a crash a conflict that
+  // is still there is alerted once more (at least once, never lost).
   Status resolve_conflicts(TimeUs now_us, std::vector<Resolution>* out = nullptr);
 
   const Ledger& ledger() const { return ledger_; }
@@ -97,6 +100,8 @@ class BookingService final : public payments::BookingHooks {
   Status commit(const WriteBatch& batch, TimeUs now_us);
   void reload(TimeUs now_us);
   void rearm();
+  // Forgets the alerted conflicts that are no longer in the ledger.
+  void forget_ended_conflicts();
 
   BookingServiceConfig config_;
   Ports ports_;
@@ -105,6 +110,8 @@ class BookingService final : public payments::BookingHooks {
   Ledger ledger_;
   std::set<std::string, std::less<>> unsettled_;  // stays written into others' batches
   std::optional<TimeUs> armed_at_us_;
+  // Unresolved conflicts already alerted, as conflict_key() names them.
+  std::set<std::string> alerted_conflicts_;
 };
 
 }  // namespace intsim::core::bookings

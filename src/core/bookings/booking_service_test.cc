@@ -277,5 +277,36 @@ TEST_F(BookingServiceTest, ConflictsBetweenChannelsAloneAreAlertedOnce) {
       service->upsert_channel_stay(stay("bk_1", "u1", 1, 2, StayState::kHeld), now).is_ok());
 }
 
+TEST_F(BookingServiceTest, AnUnresolvedConflictIsAlertedOnceUntilItEndsAndComesBack) {
+  build(&fp.store, {WinnerRule::kEarlierBookingWins, /*relocate=*/false});
+  const Stay airbnb = channel_stay("airbnb:1", "u1", 100, 102, now);
+  Stay vrbo = channel_stay("vrbo:1", "u1", 101, 103, now + 1);
+  vrbo.source = Source::kVrbo;
+  ASSERT_TRUE(service->upsert_channel_stay(airbnb, now).is_ok());
+  ASSERT_TRUE(service->upsert_channel_stay(vrbo, now).is_ok());
+  ASSERT_EQ(fp.alerts.count("unresolved_conflict"), 1u);
+  // Every poll of either feed upserts its stays again; so do other channel stays' upserts.
+  for (int poll = 0; poll < 3; ++poll) {
+    ASSERT_TRUE(service->upsert_channel_stay(airbnb, now).is_ok());
+    ASSERT_TRUE(service->upsert_channel_stay(vrbo, now).is_ok());
+    ASSERT_TRUE(
+        service->upsert_channel_stay(channel_stay("airbnb:2", "u2", 100, 101, now), now).is_ok());
+  }
+  EXPECT_EQ(fp.alerts.count("unresolved_conflict"), 1u);
+  // The Vrbo stay vanishes from its feed: the conflict ends. When it is sold again, it is a
+  // conflict again, and a human must hear of it again.
+  ASSERT_TRUE(service->cancel("vrbo:1", now).is_ok());
+  ASSERT_TRUE(service->ledger().conflicts().empty());
+  ASSERT_TRUE(service->upsert_channel_stay(vrbo, now).is_ok());
+  EXPECT_EQ(fp.alerts.count("unresolved_conflict"), 2u);
+  // A third stay on those nights makes another conflict.
+  Stay booking_com = channel_stay("booking_com:1", "u1", 101, 102, now + 2);
+  booking_com.source = Source::kBookingCom;
+  ASSERT_TRUE(service->upsert_channel_stay(booking_com, now).is_ok());
+  EXPECT_EQ(fp.alerts.count("unresolved_conflict"), 3u);
+  ASSERT_TRUE(service->upsert_channel_stay(booking_com, now).is_ok());
+  EXPECT_EQ(fp.alerts.count("unresolved_conflict"), 3u);
+}
+
 }  // namespace
 }  // namespace intsim::core::bookings

@@ -40,12 +40,30 @@ const Stay* Ledger::find(std::string_view stay_id) const {
 }
 
 void Ledger::index(const Stay& stay) {
-  if (is_active(stay.state)) active_by_unit_[stay.unit].insert(stay.id);
+  if (!is_active(stay.state) || !active_by_unit_[stay.unit].insert(stay.id).second) return;
+  std::map<Night, int>& nights = occupancy_[stay.unit];
+  for (Night n = stay.first_night; n < stay.end_night; ++n) {
+    if (++nights[n] == 2) contested_.emplace(stay.unit, n);
+  }
 }
 
 void Ledger::unindex(const Stay& stay) {
   const auto it = active_by_unit_.find(stay.unit);
-  if (it != active_by_unit_.end()) it->second.erase(stay.id);
+  // Only a stay that was indexed is counted out (callers unindex released stays too).
+  if (it == active_by_unit_.end() || it->second.erase(stay.id) == 0) return;
+  std::map<Night, int>& nights = occupancy_[stay.unit];
+  for (Night n = stay.first_night; n < stay.end_night; ++n) {
+    const auto night = nights.find(n);
+    INTSIM_ASSERT(night != nights.end() && night->second > 0);
+    if (--night->second == 1) contested_.erase({stay.unit, n});
+    if (night->second == 0) nights.erase(night);
+  }
+}
+
+void Ledger::set_state(Stay& stay, StayState to) {
+  if (stay.state == StayState::kHeld) holds_.erase({stay.hold_expires_at_us, stay.id});
+  stay.state = to;
+  if (to == StayState::kHeld) holds_.emplace(stay.hold_expires_at_us, stay.id);
 }
 
 bool Ledger::overlaps_active(std::string_view unit, Night first, Night end,
@@ -78,6 +96,7 @@ Status Ledger::place_hold(const Stay& stay) {
     return Status::conflict("unit " + stay.unit + " is taken for some of those nights");
   }
   const Stay& placed = stays_.emplace(stay.id, stay).first->second;
+  holds_.emplace(placed.hold_expires_at_us, placed.id);
   index(placed);
   return Status::ok();
 }
@@ -93,7 +112,7 @@ ConfirmOutcome Ledger::confirm(std::string_view stay_id, TimeUs now_us) {
       return ConfirmOutcome::kCancelled;
     case StayState::kHeld:
       if (now_us <= s.hold_expires_at_us) {
-        s.state = StayState::kConfirmed;
+        set_state(s, StayState::kConfirmed);
         return ConfirmOutcome::kConfirmed;
       }
       [[fallthrough]];  // a lapsed hold that nobody expired yet is a released one
@@ -102,10 +121,10 @@ ConfirmOutcome Ledger::confirm(std::string_view stay_id, TimeUs now_us) {
       // ledger never confirms a night it knows is taken.
       if (overlaps_active(s.unit, s.first_night, s.end_night, s.id)) {
         unindex(s);
-        s.state = StayState::kReleased;
+        set_state(s, StayState::kReleased);
         return ConfirmOutcome::kNightsTaken;
       }
-      s.state = StayState::kConfirmed;
+      set_state(s, StayState::kConfirmed);
       index(s);
       return ConfirmOutcome::kConfirmed;
   }
@@ -116,37 +135,34 @@ bool Ledger::release(std::string_view stay_id) {
   const auto it = stays_.find(stay_id);
   if (it == stays_.end() || it->second.state != StayState::kHeld) return false;
   unindex(it->second);
-  it->second.state = StayState::kReleased;
+  set_state(it->second, StayState::kReleased);
   return true;
 }
 
 std::vector<std::string> Ledger::expire_holds(TimeUs now_us) {
   std::vector<std::string> released;
-  for (auto& [id, s] : stays_) {
-    if (s.state == StayState::kHeld && s.hold_expires_at_us <= now_us) {
-      unindex(s);
-      s.state = StayState::kReleased;
-      released.push_back(id);
-    }
+  for (auto it = holds_.begin(); it != holds_.end() && it->first <= now_us; ++it) {
+    released.push_back(it->second);
+  }
+  std::sort(released.begin(), released.end());  // reported in id order
+  for (const std::string& id : released) {
+    Stay& s = stays_.find(id)->second;
+    unindex(s);
+    set_state(s, StayState::kReleased);
   }
   return released;
 }
 
 std::optional<TimeUs> Ledger::next_hold_expiry_us() const {
-  std::optional<TimeUs> next;
-  for (const auto& [id, s] : stays_) {
-    if (s.state == StayState::kHeld && (!next || s.hold_expires_at_us < *next)) {
-      next = s.hold_expires_at_us;
-    }
-  }
-  return next;
+  if (holds_.empty()) return std::nullopt;
+  return holds_.begin()->first;
 }
 
 bool Ledger::cancel(std::string_view stay_id) {
   const auto it = stays_.find(stay_id);
   if (it == stays_.end() || !is_active(it->second.state)) return false;
   unindex(it->second);
-  it->second.state = StayState::kCancelled;
+  set_state(it->second, StayState::kCancelled);
   return true;
 }
 
@@ -167,7 +183,7 @@ void Ledger::upsert_channel_stay(const Stay& stay) {
   s.end_night = stay.end_night;
   s.external_uid = stay.external_uid;
   s.guest = stay.guest;
-  s.state = StayState::kConfirmed;
+  set_state(s, StayState::kConfirmed);
   index(s);
 }
 
@@ -193,22 +209,21 @@ Status Ledger::relocate(std::string_view stay_id, std::string_view to_unit) {
 
 std::vector<Conflict> Ledger::conflicts() const {
   std::vector<Conflict> out;
-  for (const auto& [unit_id, ids] : active_by_unit_) {
-    std::map<Night, std::vector<const Stay*>> by_night;
-    for (const std::string& id : ids) {
+  // contested_ is ordered by unit, then night: the order conflicts are reported in.
+  for (const auto& [unit_id, night] : contested_) {
+    std::vector<const Stay*> stays;
+    for (const std::string& id : active_by_unit_.find(unit_id)->second) {
       const Stay& s = stays_.find(id)->second;
-      for (Night n = s.first_night; n < s.end_night; ++n) by_night[n].push_back(&s);
+      if (s.first_night <= night && night < s.end_night) stays.push_back(&s);
     }
-    for (auto& [night, stays] : by_night) {
-      if (stays.size() < 2) continue;
-      std::sort(stays.begin(), stays.end(), [](const Stay* a, const Stay* b) {
-        return a->created_at_us != b->created_at_us ? a->created_at_us < b->created_at_us
-                                                    : a->id < b->id;
-      });
-      Conflict c{unit_id, night, {}};
-      for (const Stay* s : stays) c.stay_ids.push_back(s->id);
-      out.push_back(std::move(c));
-    }
+    INTSIM_ASSERT(stays.size() >= 2);
+    std::sort(stays.begin(), stays.end(), [](const Stay* a, const Stay* b) {
+      return a->created_at_us != b->created_at_us ? a->created_at_us < b->created_at_us
+                                                  : a->id < b->id;
+    });
+    Conflict c{unit_id, night, {}};
+    for (const Stay* s : stays) c.stay_ids.push_back(s->id);
+    out.push_back(std::move(c));
   }
   return out;
 }

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "src/core/bookings/stay.h"
@@ -71,14 +72,18 @@ class Ledger {
   // Moves an active stay to another unit of the same kind that is free for all its nights.
   Status relocate(std::string_view stay_id, std::string_view to_unit);
 
-  // Every unit-night held by two or more active stays, by unit then night.
+  // Every unit-night held by two or more active stays, by unit then night. Costs nothing when
+  // there is none (the ledger counts the active stays on every unit-night as they change).
   std::vector<Conflict> conflicts() const;
+  bool has_conflicts() const { return !contested_.empty(); }
   // Active nights on a unit in [first, end), for exports.
   std::vector<const Stay*> active_stays_on(std::string_view unit) const;
 
  private:
   void index(const Stay& stay);
   void unindex(const Stay& stay);
+  // Every change of a stay's state goes through here, to keep holds_ current.
+  void set_state(Stay& stay, StayState to);
   bool overlaps_active(std::string_view unit, Night first, Night end,
                        std::string_view except_id) const;
 
@@ -86,6 +91,15 @@ class Ledger {
   std::map<std::string, Stay, std::less<>> stays_;
   // Active stay ids per unit.
   std::map<std::string, std::set<std::string, std::less<>>, std::less<>> active_by_unit_;
+  // Active stays per unit-night (nights with none are absent), and the unit-nights held by two
+  // or more: conflicts() is asked after every channel upsert and by every oracle check, and
+  // walking every stay's nights each time was most of a simulated week's cost. index() and
+  // unindex() keep both in step with active_by_unit_.
+  std::map<std::string, std::map<Night, int>, std::less<>> occupancy_;
+  std::set<std::pair<std::string, Night>> contested_;
+  // Held stays by (expiry, id): the hold timer is re-armed after every commit, and finding
+  // the earliest expiry by walking every stay cost a tenth of a simulated week.
+  std::set<std::pair<TimeUs, std::string>> holds_;
 };
 
 }  // namespace intsim::core::bookings

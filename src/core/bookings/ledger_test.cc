@@ -1,6 +1,11 @@
 #include "src/core/bookings/ledger.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+#include <map>
 
 namespace intsim::core::bookings {
 namespace {
@@ -115,6 +120,82 @@ TEST(Ledger, RelocateOnlyToAFreeEquivalentUnit) {
   EXPECT_TRUE(l.relocate("a", "u2"));
   EXPECT_TRUE(l.is_free("u1", 1, 3));
   EXPECT_EQ(l.find("a")->unit, "u2");
+}
+
+// Every unit-night held twice, from the stays alone: what conflicts() must report.
+std::vector<Conflict> conflicts_by_walking_every_night(const Ledger& l) {
+  std::map<std::string, std::map<Night, std::vector<const Stay*>>> by_unit_night;
+  for (const auto& [id, s] : l.stays()) {
+    if (!is_active(s.state)) continue;
+    for (Night n = s.first_night; n < s.end_night; ++n) by_unit_night[s.unit][n].push_back(&s);
+  }
+  std::vector<Conflict> out;
+  for (auto& [unit, nights] : by_unit_night) {
+    for (auto& [night, stays] : nights) {
+      if (stays.size() < 2) continue;
+      std::sort(stays.begin(), stays.end(), [](const Stay* a, const Stay* b) {
+        return a->created_at_us != b->created_at_us ? a->created_at_us < b->created_at_us
+                                                    : a->id < b->id;
+      });
+      Conflict c{unit, night, {}};
+      for (const Stay* s : stays) c.stay_ids.push_back(s->id);
+      out.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+// conflicts() and the hold expiries answer from indexes kept as stays change: after any
+// sequence of changes they report what walking every stay finds.
+RC_GTEST_PROP(LedgerProperty, IndexesMatchAWalkOverEveryStay, ()) {
+  Ledger l = make_ledger();
+  const std::vector<std::string> units = {"u1", "u2", "u3"};
+  const int steps = *rc::gen::inRange(0, 60);
+  for (int i = 0; i < steps; ++i) {
+    const std::string id = "s" + std::to_string(*rc::gen::inRange(0, 8));
+    const std::string unit = *rc::gen::elementOf(units);
+    const Night first = *rc::gen::inRange(0, 8);
+    const Night end = first + *rc::gen::inRange(1, 4);
+    switch (*rc::gen::inRange(0, 7)) {
+      case 0:
+        l.place_hold(hold("d" + id, unit, first, end, *rc::gen::inRange(0, 20)));
+        break;
+      case 1:
+        l.upsert_channel_stay(channel(id, unit, first, end, *rc::gen::inRange(0, 5)));
+        break;
+      case 2:
+        l.confirm(*rc::gen::element("d" + id, id), *rc::gen::inRange(0, 20));
+        break;
+      case 3:
+        l.cancel(*rc::gen::element("d" + id, id));
+        break;
+      case 4:
+        l.release("d" + id);
+        break;
+      case 5: {
+        const TimeUs now_us = *rc::gen::inRange(0, 20);
+        std::vector<std::string> lapsed;  // in id order
+        for (const auto& [sid, s] : l.stays()) {
+          if (s.state == StayState::kHeld && s.hold_expires_at_us <= now_us) lapsed.push_back(sid);
+        }
+        RC_ASSERT(l.expire_holds(now_us) == lapsed);
+        break;
+      }
+      case 6:
+        l.relocate(*rc::gen::element("d" + id, id), unit);
+        break;
+    }
+    const std::vector<Conflict> want = conflicts_by_walking_every_night(l);
+    RC_ASSERT(l.conflicts() == want);
+    RC_ASSERT(l.has_conflicts() == !want.empty());
+    std::optional<TimeUs> expiry;
+    for (const auto& [sid, s] : l.stays()) {
+      if (s.state == StayState::kHeld && (!expiry || s.hold_expires_at_us < *expiry)) {
+        expiry = s.hold_expires_at_us;
+      }
+    }
+    RC_ASSERT(l.next_hold_expiry_us() == expiry);
+  }
 }
 
 TEST(Stay, RowRoundTripsAndBadRowsAreNamed) {

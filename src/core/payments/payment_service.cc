@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "src/core/assert.h"
 #include "src/core/payments/currency.h"
@@ -121,6 +122,44 @@ void PaymentService::save(Payment& p, WriteBatch& batch, std::optional<TimeUs> n
   if (news_at_us) p.updated_at_us = *news_at_us;
   p.update_refunded();
   batch.put(kPaymentsTable, p.booking_id, encode_payment(p));
+  // The earlier of the two dues: the batch may not commit, leaving the row as it was.
+  if (const std::optional<TimeUs> due = reconcile_due_us(p)) {
+    const auto [it, added] = due_.try_emplace(p.booking_id, *due);
+    if (!added) it->second = std::min(it->second, *due);
+  }
+}
+
+std::optional<TimeUs> PaymentService::reconcile_due_us(const Payment& p) const {
+  constexpr TimeUs kNow = std::numeric_limits<TimeUs>::min();
+  if (p.refund == RefundState::kRetry ||
+      (p.refund == RefundState::kWanted && p.status == PayStatus::kSucceeded)) {
+    return kNow;
+  }
+  if (!p.reconcile_job_id.empty()) return std::nullopt;  // its answer will change the row
+  if (p.create_dead) return kNow;
+  if (!is_terminal(p.status)) return p.updated_at_us + config_.payment_stuck_after_us;
+  return std::nullopt;
+}
+
+Status PaymentService::load_due() {
+  std::map<std::string, TimeUs, std::less<>> due;
+  Status bad;
+  const Status s =
+      ports_.store->scan(kPaymentsTable, "", [&](std::string_view key, std::string_view value) {
+        Payment p;
+        if (Status d = decode_payment(value, &p); !d.is_ok()) {
+          bad = std::move(d);
+          return true;
+        }
+        if (const std::optional<TimeUs> at = reconcile_due_us(p)) due.emplace(key, *at);
+        return true;
+      });
+  if (!s.is_ok()) return s;
+  if (!bad.is_ok()) return bad;
+  // Whatever save() noted before is in the scan, as committed (batches commit synchronously).
+  due_ = std::move(due);
+  due_loaded_ = true;
+  return Status::ok();
 }
 
 void PaymentService::alert(TimeUs now_us, std::string kind, std::string subject,
@@ -252,9 +291,22 @@ Status PaymentService::refund_booking(std::string_view booking_id, WriteBatch& b
 }
 
 Status PaymentService::reconcile(WriteBatch& batch, TimeUs now_us) {
-  std::vector<Payment> all;
-  if (Status s = list(&all); !s.is_ok()) return s;
-  for (Payment& p : all) {
+  if (!due_loaded_) {
+    if (Status s = load_due(); !s.is_ok()) return s;
+  }
+  // In booking id order, as a scan of the table would visit them: the jobs queued below draw
+  // their ids in this order.
+  for (auto it = due_.begin(); it != due_.end();) {
+    if (it->second > now_us) {
+      ++it;
+      continue;
+    }
+    Payment p;
+    if (Status s = load(it->first, &p); !s.is_ok()) {
+      if (s.code() != Status::Code::kNotFound) return s;
+      it = due_.erase(it);
+      continue;
+    }
     bool changed = false;
     if (p.reconcile_job_id.empty()) {
       if (p.create_dead) {
@@ -281,7 +333,16 @@ Status PaymentService::reconcile(WriteBatch& batch, TimeUs now_us) {
     }
     // updated_at stays: it says when Stripe last told us something, which is what "stuck"
     // measures; the outstanding job prevents a second read meanwhile.
-    if (changed) save(p, batch, std::nullopt);
+    if (changed) {
+      // Kept until a pass reads the committed row: this batch may yet fail to commit.
+      save(p, batch, std::nullopt);
+      ++it;
+    } else if (const std::optional<TimeUs> due = reconcile_due_us(p)) {
+      it->second = *due;  // the committed row says when
+      ++it;
+    } else {
+      it = due_.erase(it);
+    }
   }
   return Status::ok();
 }

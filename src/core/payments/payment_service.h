@@ -30,6 +30,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -135,6 +136,12 @@ class PaymentService final : public resilience::JobHandler, public webhook::Even
   void enqueue_search(Payment& p, WriteBatch& batch, TimeUs now_us, TimeUs at_us);
   void enqueue_retrieve(Payment& p, WriteBatch& batch, TimeUs now_us);
 
+  // When `p`, as stored, next needs reconcile() (now or from a time on); nullopt when it needs
+  // nothing until something else changes it.
+  std::optional<TimeUs> reconcile_due_us(const Payment& p) const;
+  // Fills due_ from every payment row (the first reconcile of this object, after a crash too).
+  Status load_due();
+
   // Applies a PaymentIntent as Stripe showed it. event_created_s: the event's `created` (Via
   // kEvent only).
   void absorb(Payment& p, const nlohmann::json& pi, Via via, std::int64_t event_created_s,
@@ -163,6 +170,14 @@ class PaymentService final : public resilience::JobHandler, public webhook::Even
   resilience::Dispatcher* dispatcher_;
   BookingHooks* hooks_;
   std::vector<WriteBatch::Op> enqueued_;
+  // The payments reconcile() must look at: booking id -> the earliest time its row can need
+  // it. Listing and decoding every payment on every pass was most of a simulated week's cost.
+  // A volatile cache of the store, which stays the truth: filled from a scan by the first
+  // reconcile() of each object (after a crash the driver makes a new one), added to by every
+  // save(), and shrunk only by reconcile() after reading the committed row, so a save whose
+  // batch did not commit can make it look at a row for nothing but never miss one.
+  std::map<std::string, TimeUs, std::less<>> due_;
+  bool due_loaded_ = false;
 };
 
 }  // namespace intsim::core::payments

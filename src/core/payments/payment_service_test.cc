@@ -1,6 +1,8 @@
 #include "src/core/payments/payment_service.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
 
 #include <map>
 #include <memory>
@@ -456,6 +458,132 @@ TEST_F(PaymentServiceTest, EventsForOtherObjectsAreAcknowledgedWithoutEffect) {
   ASSERT_TRUE(event("customer.created", {{"id", "cus_1"}}, 1).is_ok());
   EXPECT_TRUE(hooks.paid.empty());
   EXPECT_EQ(fp.store.size(kPaymentsTable), 0u);
+}
+
+// Counts what reconcile() reads from the payments table.
+struct CountingStore final : Store {
+  explicit CountingStore(Store* inner) : inner(inner) {}
+  Status get(std::string_view table, std::string_view key, std::string* value) override {
+    if (table == kPaymentsTable) ++payment_gets;
+    return inner->get(table, key, value);
+  }
+  Status scan(std::string_view table, std::string_view prefix,
+              const std::function<bool(std::string_view, std::string_view)>& visit) override {
+    if (table == kPaymentsTable) ++payment_scans;
+    return inner->scan(table, prefix, visit);
+  }
+  Status commit(const WriteBatch& batch) override { return inner->commit(batch); }
+  Store* inner;
+  int payment_gets = 0;
+  int payment_scans = 0;
+};
+
+// The bookings whose payment rows a batch writes.
+std::set<std::string> saved(const WriteBatch& batch) {
+  std::set<std::string> out;
+  for (const WriteBatch::Op& op : batch.ops()) {
+    if (op.table == kPaymentsTable) out.insert(op.key);
+  }
+  return out;
+}
+
+TEST_F(PaymentServiceTest, ReconcileAfterARestartReadsOnlyTheRowsThatOweWork) {
+  for (int i = 1; i <= 20; ++i) {
+    const std::string id = "bk_" + std::to_string(i);
+    checkout(id);
+    const std::string status = i == 7 ? "processing" : "succeeded";
+    answer(static_cast<std::size_t>(i - 1),
+           json_result(200, stripe_pi("pi_" + std::to_string(i), id, status)));
+  }
+  now += 16 * kUsPerMin;
+  // Pending too, but only just: not stuck for another quarter of an hour.
+  checkout("bk_21");
+  answer(20, json_result(200, stripe_pi("pi_21", "bk_21", "processing")));
+  // A restart: a new object on the same store knows only what the store says.
+  CountingStore counting(&fp.store);
+  PaymentService restarted(PaymentServiceConfig{}, fp.ports(&counting), dispatcher.get(), &hooks);
+  WriteBatch lost;
+  ASSERT_TRUE(restarted.reconcile(lost, now).is_ok());
+  EXPECT_EQ(saved(lost), std::set<std::string>{"bk_7"});
+  EXPECT_EQ(counting.payment_scans, 1);
+  EXPECT_EQ(counting.payment_gets, 1);
+  // That batch never committed (a crash, a store error): the next pass still owes the read.
+  now += kUsPerMin;
+  WriteBatch batch;
+  ASSERT_TRUE(restarted.reconcile(batch, now).is_ok());
+  EXPECT_EQ(saved(batch), std::set<std::string>{"bk_7"});
+  ASSERT_TRUE(fp.store.commit(batch).is_ok());
+  // Committed: one more read learns that the outstanding retrieve covers it, then none.
+  for (int pass = 0; pass < 2; ++pass) {
+    WriteBatch none;
+    ASSERT_TRUE(restarted.reconcile(none, now + kUsPerMin).is_ok());
+    EXPECT_TRUE(none.empty());
+  }
+  EXPECT_EQ(counting.payment_scans, 1);
+  EXPECT_EQ(counting.payment_gets, 3);
+}
+
+// What reconcile() must act on, from the row alone: the whole-table pass it replaces.
+bool owes_work(const Payment& p, TimeUs now_us, TimeUs stuck_after_us) {
+  const bool read =
+      p.reconcile_job_id.empty() &&
+      (p.create_dead || (!is_terminal(p.status) && now_us - p.updated_at_us >= stuck_after_us));
+  const bool refund = p.refund == RefundState::kRetry ||
+                      (p.refund == RefundState::kWanted && p.status == PayStatus::kSucceeded);
+  return read || refund;
+}
+
+// Whatever rows the store holds and whichever passes commit, each pass saves exactly the rows
+// that owe work in the committed store, as a pass over every row would.
+RC_GTEST_PROP(PaymentReconcileProperty, ActsOnExactlyTheRowsAFullScanWould, ()) {
+  core::testing::FakePorts fp;
+  resilience::DispatcherConfig dc;
+  dc.peers["stripe"].idempotency_header = "Idempotency-Key";
+  resilience::Dispatcher dispatcher(fp.ports(), dc);
+  FakeHooks hooks;
+  PaymentServiceConfig config;
+  const int rows = *rc::gen::inRange(0, 30);
+  WriteBatch initial;
+  for (int i = 0; i < rows; ++i) {
+    Payment p;
+    p.booking_id = "bk_" + std::to_string(i);
+    p.status = static_cast<PayStatus>(*rc::gen::inRange(0, 7));
+    p.refund = static_cast<RefundState>(*rc::gen::inRange(0, 6));
+    if (p.refund == RefundState::kRetry) p.status = PayStatus::kSucceeded;
+    p.payment_intent = *rc::gen::arbitrary<bool>() || p.status == PayStatus::kSucceeded
+                           ? "pi_" + std::to_string(i)
+                           : "";
+    p.create_dead = *rc::gen::arbitrary<bool>();
+    p.reconcile_job_id = *rc::gen::arbitrary<bool>() ? "job_x" : "";
+    p.amount = 1'000;
+    p.currency = "usd";
+    p.updated_at_us = kStartUs + *rc::gen::inRange(0, 60) * kUsPerMin;
+    initial.put(kPaymentsTable, p.booking_id, encode_payment(p));
+  }
+  RC_ASSERT(fp.store.commit(initial).is_ok());
+  PaymentService service(config, fp.ports(), &dispatcher, &hooks);
+  TimeUs now = kStartUs;
+  const int passes = *rc::gen::inRange(1, 6);
+  for (int pass = 0; pass < passes; ++pass) {
+    now += *rc::gen::inRange(0, 40) * kUsPerMin;
+    std::set<std::string> expected;
+    RC_ASSERT(fp.store
+                  .scan(kPaymentsTable, "",
+                        [&](std::string_view key, std::string_view row) {
+                          Payment p;
+                          RC_ASSERT(decode_payment(row, &p).is_ok());
+                          if (owes_work(p, now, config.payment_stuck_after_us)) {
+                            expected.emplace(key);
+                          }
+                          return true;
+                        })
+                  .is_ok());
+    WriteBatch batch;
+    RC_ASSERT(service.reconcile(batch, now).is_ok());
+    RC_ASSERT(saved(batch) == expected);
+    if (*rc::gen::arbitrary<bool>()) RC_ASSERT(fp.store.commit(batch).is_ok());
+    service.take_enqueued();
+  }
 }
 
 }  // namespace

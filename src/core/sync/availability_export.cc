@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 
 #include "src/core/ical/flavours.h"
+#include "src/core/ical/writer.h"
 
 namespace intsim::core::sync {
 
@@ -41,27 +44,97 @@ std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed) {
   return h;
 }
 
-HttpResponse export_response(const bookings::Ledger& ledger, const HttpRequest& request,
-                             TimeUs now_us) {
-  const std::string_view unit = export_unit(request.target);
-  if (unit.empty() || !ledger.unit(unit)) {
-    return {404, {{"Content-Type", "text/plain"}}, "no such calendar"};
-  }
-  if (request.method != "GET") return {405, {{"Content-Type", "text/plain"}}, "GET only"};
-  const std::vector<bookings::Night> nights = unavailable_nights(ledger, unit);
-  // The ETag covers the nights only: the DTSTAMP changes on every export, the content does not.
+namespace {
+
+// The ETag covers the nights only: the DTSTAMP changes on every export, the content does not.
+// Each night is hashed as ",<decimal>" (formatted by hand: channels poll every few minutes).
+std::string etag_of(std::string_view unit, const std::vector<bookings::Night>& nights) {
   std::uint64_t h = fnv1a64(unit);
   for (const bookings::Night n : nights) {
-    h = fnv1a64(fmt::format(",{}", n), h);
+    char text[16] = {','};
+    const std::to_chars_result r = std::to_chars(text + 1, text + sizeof text, n);
+    h = fnv1a64(std::string_view(text, static_cast<std::size_t>(r.ptr - text)), h);
   }
-  const std::string etag = fmt::format("\"{:016x}\"", h);
+  return fmt::format("\"{:016x}\"", h);
+}
+
+// Validates the request; on success `unit` names a known unit and nothing is returned.
+std::optional<HttpResponse> refuse(const bookings::Ledger& ledger, const HttpRequest& request,
+                                   std::string_view* unit) {
+  *unit = export_unit(request.target);
+  if (unit->empty() || !ledger.unit(*unit)) {
+    return HttpResponse{404, {{"Content-Type", "text/plain"}}, "no such calendar"};
+  }
+  if (request.method != "GET")
+    return HttpResponse{405, {{"Content-Type", "text/plain"}}, "GET only"};
+  return std::nullopt;
+}
+
+HttpResponse calendar_response(std::string etag, std::string body) {
+  return {200,
+          {{"Content-Type", "text/calendar; charset=utf-8"}, {"ETag", std::move(etag)}},
+          std::move(body)};
+}
+
+std::string dtstamp_value(TimeUs t_us) {
+  return ical::format_date_time(ical::Moment::utc(t_us)) + "Z";
+}
+
+// `body` exported at from_us as if exported at to_us: every DTSTAMP line's value replaced
+// (write_availability writes DTSTAMP once per event, unfolded, and nothing else at the start
+// of a line). False, leaving a partly changed body, when a DTSTAMP line is not as expected.
+bool restamp(std::string& body, TimeUs from_us, TimeUs to_us) {
+  const std::string from = dtstamp_value(from_us);
+  const std::string to = dtstamp_value(to_us);
+  if (from.size() != to.size()) return false;
+  constexpr std::string_view kLine = "\nDTSTAMP:";
+  for (std::size_t at = body.find(kLine); at != std::string::npos;
+       at = body.find(kLine, at + kLine.size())) {
+    const std::size_t value = at + kLine.size();
+    if (body.compare(value, from.size(), from) != 0) return false;
+    body.replace(value, to.size(), to);
+  }
+  return true;
+}
+
+}  // namespace
+
+HttpResponse export_response(const bookings::Ledger& ledger, const HttpRequest& request,
+                             TimeUs now_us) {
+  std::string_view unit;
+  if (std::optional<HttpResponse> refused = refuse(ledger, request, &unit)) return *refused;
+  const std::vector<bookings::Night> nights = unavailable_nights(ledger, unit);
+  std::string etag = etag_of(unit, nights);
   if (const auto inm = request.header("If-None-Match"); inm && *inm == etag) {
     return {304, {{"ETag", etag}}, ""};
   }
   const std::vector<ical::Stay> stays = ical::stays_from_nights(nights);
-  return {200,
-          {{"Content-Type", "text/calendar; charset=utf-8"}, {"ETag", etag}},
-          ical::write_availability(unit, stays, now_us)};
+  return calendar_response(std::move(etag), ical::write_availability(unit, stays, now_us));
+}
+
+HttpResponse AvailabilityExports::respond(const bookings::Ledger& ledger,
+                                          const HttpRequest& request, TimeUs now_us) {
+  std::string_view unit;
+  if (std::optional<HttpResponse> refused = refuse(ledger, request, &unit)) return *refused;
+  std::vector<bookings::Night> nights = unavailable_nights(ledger, unit);
+  std::string etag = etag_of(unit, nights);
+  if (const auto inm = request.header("If-None-Match"); inm && *inm == etag) {
+    return {304, {{"ETag", etag}}, ""};
+  }
+  const auto it = last_.find(unit);
+  if (it != last_.end() && it->second.nights == nights) {
+    Export& last = it->second;
+    if (last.exported_us == now_us || restamp(last.body, last.exported_us, now_us)) {
+      last.exported_us = now_us;
+      return calendar_response(std::move(etag), last.body);
+    }
+  }
+  const std::vector<ical::Stay> stays = ical::stays_from_nights(nights);
+  Export& last = last_[std::string(unit)];
+  last.nights = std::move(nights);
+  last.exported_us = now_us;
+  last.body = ical::write_availability(unit, stays, now_us);
+  return calendar_response(std::move(etag), last.body);
 }
 
 }  // namespace intsim::core::sync

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +26,23 @@ std::vector<bookings::Night> unavailable_nights(const bookings::Ledger& ledger,
 // The answer to a GET of the unit's export (404 for an unknown unit, 405 for another method).
 HttpResponse export_response(const bookings::Ledger& ledger, const HttpRequest& request,
                              TimeUs now_us);
+
+// export_response with the last export of each unit kept in memory: every channel polls every
+// unit's export every few minutes, and between two polls usually only the DTSTAMPs (the export
+// time) change, so those are rewritten in a copy instead of writing the calendar again. The
+// answers are byte for byte export_response's. Volatile: a restart starts empty.
+class AvailabilityExports {
+ public:
+  HttpResponse respond(const bookings::Ledger& ledger, const HttpRequest& request, TimeUs now_us);
+
+ private:
+  struct Export {
+    std::vector<bookings::Night> nights;
+    TimeUs exported_us = 0;
+    std::string body;
+  };
+  std::map<std::string, Export, std::less<>> last_;  // by unit
+};
 
 // A 64-bit FNV-1a hash, the basis of ETags and of the sync engine's content hashes.
 std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed = 0xcbf29ce484222325ULL);

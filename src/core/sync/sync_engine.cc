@@ -51,6 +51,28 @@ std::uint64_t feed_content_hash(std::string_view body) {
   return h == 0 ? 1 : h;
 }
 
+bool same_feed_content(std::string_view a, std::string_view b) {
+  if (a == b) return true;
+  // The next line that is not a DTSTAMP line, as feed_content_hash cuts lines; none at the end.
+  auto next = [](std::string_view body, std::size_t& pos) -> std::optional<std::string_view> {
+    while (pos < body.size()) {
+      std::size_t end = body.find('\n', pos);
+      end = end == std::string_view::npos ? body.size() : end + 1;
+      const std::string_view line = body.substr(pos, end - pos);
+      pos = end;
+      if (!line.starts_with("DTSTAMP")) return line;
+    }
+    return std::nullopt;
+  };
+  std::size_t i = 0, j = 0;
+  while (true) {
+    const std::optional<std::string_view> la = next(a, i);
+    const std::optional<std::string_view> lb = next(b, j);
+    if (!la || !lb) return !la && !lb;
+    if (*la != *lb) return false;
+  }
+}
+
 SyncEngine::SyncEngine(SyncConfig config, Ports ports, ChannelStaySink* sink)
     : config_(std::move(config)), ports_(ports), sink_(sink) {
   INTSIM_ASSERT(sink_ && ports_.timers && ports_.http && ports_.store && ports_.random &&
@@ -61,8 +83,9 @@ SyncEngine::SyncEngine(SyncConfig config, Ports ports, ChannelStaySink* sink)
       FeedState f;
       f.channel = c;
       f.unit = unit;
-      feeds_.emplace(feed_key(bookings::source_name(config_.channels[c].source), unit),
-                     std::move(f));
+      f.key = feed_key(bookings::source_name(config_.channels[c].source), unit);
+      const std::string key = f.key;
+      feeds_.emplace(key, std::move(f));
     }
   }
 }
@@ -88,12 +111,13 @@ Status SyncEngine::recover(TimeUs now_us) {
         feed.etag.clear();
         feed.content_hash = 0;
       }
+      feed.hashed_body.reset();
     } else if (s.code() != Status::Code::kNotFound) {
       if (first_error.is_ok()) first_error = s;
     }
     const TimeUs interval = config_.channels[feed.channel].poll_interval_us;
-    feed.next_poll_us = now_us + interval * static_cast<TimeUs>(i) / static_cast<TimeUs>(n);
     feed.in_flight = false;
+    set_next_poll(feed, now_us + interval * static_cast<TimeUs>(i) / static_cast<TimeUs>(n));
     feed.failures = 0;
     ++i;
   }
@@ -108,9 +132,19 @@ void SyncEngine::on_timer(TimeUs now_us) {
 }
 
 void SyncEngine::poll_due(TimeUs now_us) {
-  for (auto& [key, feed] : feeds_) {
-    if (!feed.in_flight && feed.next_poll_us <= now_us) send_fetch(feed, now_us);
+  std::vector<std::string> keys;
+  for (auto it = due_.begin(); it != due_.end() && it->first <= now_us; ++it) {
+    keys.push_back(it->second);
   }
+  // In key order, as a walk over feeds_ would send them: request ids follow this order.
+  std::sort(keys.begin(), keys.end());
+  for (const std::string& key : keys) send_fetch(feeds_.find(key)->second, now_us);
+}
+
+void SyncEngine::set_next_poll(FeedState& feed, TimeUs at_us) {
+  due_.erase({feed.next_poll_us, feed.key});
+  feed.next_poll_us = at_us;
+  if (!feed.in_flight) due_.emplace(at_us, feed.key);
 }
 
 void SyncEngine::send_fetch(FeedState& feed, TimeUs now_us) {
@@ -120,7 +154,8 @@ void SyncEngine::send_fetch(FeedState& feed, TimeUs now_us) {
   req.target = fmt::format("/ical/{}.ics", feed.unit);
   if (!feed.etag.empty()) req.headers.push_back({"If-None-Match", feed.etag});
   const RequestId id = config_.base_request_id | next_request_++;
-  in_flight_.emplace(id, feed_key(channel_name(feed), feed.unit));
+  in_flight_.emplace(id, feed.key);
+  due_.erase({feed.next_poll_us, feed.key});
   feed.in_flight = true;
   ++stats_.fetches;
   ports_.http->send(id, ch.peer, std::move(req), now_us + config_.request_timeout_us);
@@ -151,11 +186,16 @@ void SyncEngine::on_http_result(RequestId id, HttpResult result, TimeUs now_us) 
     failed(feed, fmt::format("http_{}", result.response.status / 100 * 100), now_us);
   } else {
     const std::string& body = result.response.body;
-    const std::uint64_t hash = feed_content_hash(body);
+    // Most polls return what the last one did (but for DTSTAMP): compare instead of hashing.
+    const std::uint64_t hash =
+        feed.content_hash != 0 && feed.hashed_body && same_feed_content(body, *feed.hashed_body)
+            ? feed.content_hash
+            : feed_content_hash(body);
     const std::string etag(result.response.header("ETag").value_or(""));
     if (hash == feed.content_hash) {
       ++stats_.unchanged;
       ports_.metrics->count("ota_fetch", channel, "unchanged");
+      if (!feed.hashed_body) feed.hashed_body = body;  // after a restart
       if (apply(feed, nullptr, /*complete=*/true, now_us)) {
         feed.etag = etag;
         succeeded(feed, now_us);
@@ -174,20 +214,24 @@ void SyncEngine::on_http_result(RequestId id, HttpResult result, TimeUs now_us) 
         // as then" no longer means "same stays as the snapshot": the next fetch is parsed.
         feed.etag.clear();
         feed.content_hash = 0;
+        feed.hashed_body.reset();
         // What it shows is real; what it does not show proves nothing.
         apply(feed, &shown, /*complete=*/false, now_us);
         failed(feed, parsed.empty_body ? "empty_body" : "incomplete", now_us);
       } else {
         const std::string previous_etag = feed.etag;
         const std::uint64_t previous_hash = feed.content_hash;
+        std::optional<std::string> previous_body = std::move(feed.hashed_body);
         feed.etag = etag;
         feed.content_hash = hash;
+        feed.hashed_body = body;
         if (apply(feed, &shown, /*complete=*/true, now_us)) {
           ports_.metrics->count("ota_fetch", channel, "changed");
           succeeded(feed, now_us);
         } else {
           feed.etag = previous_etag;
           feed.content_hash = previous_hash;
+          feed.hashed_body = std::move(previous_body);
           failed(feed, "apply_failed", now_us);
         }
       }
@@ -291,11 +335,11 @@ bool SyncEngine::apply(FeedState& feed, const std::vector<FeedStay>* shown, bool
   FeedState next = feed;
   next.stays = d.next;
   WriteBatch batch;
-  batch.put(kFeedsTable, feed_key(channel, feed.unit), encode_row(next));
+  batch.put(kFeedsTable, feed.key, encode_row(next));
   if (Status s = ports_.store->commit(batch); !s.is_ok()) {
     ++stats_.apply_errors;
     ports_.log->write(now_us, LogLevel::kWarn, "sync.snapshot_failed",
-                      {{"feed", feed_key(channel, feed.unit)}, {"error", s.to_string()}});
+                      {{"feed", feed.key}, {"error", s.to_string()}});
     return false;
   }
   feed.stays = std::move(next.stays);
@@ -306,7 +350,7 @@ void SyncEngine::succeeded(FeedState& feed, TimeUs now_us) {
   feed.failures = 0;
   feed.previous_delay_us = 0;
   feed.last_success_us = now_us;
-  feed.next_poll_us = now_us + config_.channels[feed.channel].poll_interval_us;
+  set_next_poll(feed, now_us + config_.channels[feed.channel].poll_interval_us);
 }
 
 void SyncEngine::failed(FeedState& feed, std::string_view outcome, TimeUs now_us) {
@@ -318,17 +362,12 @@ void SyncEngine::failed(FeedState& feed, std::string_view outcome, TimeUs now_us
   // Full jitter may draw almost nothing; a failing feed is still not hammered.
   delay = std::max<TimeUs>(delay, config_.backoff.base_delay_ms * kUsPerMs);
   feed.previous_delay_us = delay;
-  feed.next_poll_us = now_us + delay;
+  set_next_poll(feed, now_us + delay);
 }
 
 void SyncEngine::rearm() {
-  std::optional<TimeUs> next;
-  for (const auto& [key, feed] : feeds_) {
-    if (feed.in_flight) continue;
-    if (!next || feed.next_poll_us < *next) next = feed.next_poll_us;
-  }
-  if (next) {
-    ports_.timers->arm(config_.timer_id, *next);
+  if (!due_.empty()) {
+    ports_.timers->arm(config_.timer_id, due_.begin()->first);
   } else {
     ports_.timers->disarm(config_.timer_id);
   }

@@ -27,8 +27,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "src/core/bookings/ledger.h"
@@ -76,8 +79,12 @@ class ChannelStaySink {
 struct FeedState {
   std::size_t channel = 0;  // index into SyncConfig::channels
   std::string unit;
+  std::string key;  // "<channel>/<unit>": in feeds() and the store
   std::string etag;
   std::uint64_t content_hash = 0;  // 0: none yet
+  // The body content_hash was taken of (volatile; none after a restart): a body with the same
+  // lines but DTSTAMP has that hash, and comparing costs less than hashing.
+  std::optional<std::string> hashed_body;
   std::vector<KnownStay> stays;
   TimeUs next_poll_us = 0;
   int failures = 0;  // consecutive
@@ -125,6 +132,8 @@ class SyncEngine {
   // when the ledger or the store refused it.
   bool apply(FeedState& feed, const std::vector<FeedStay>* shown, bool complete, TimeUs now_us);
   void rearm();
+  // Moves the feed's next poll; due_ follows.
+  void set_next_poll(FeedState& feed, TimeUs at_us);
   std::string_view channel_name(const FeedState& feed) const;
 
   SyncConfig config_;
@@ -132,11 +141,16 @@ class SyncEngine {
   ChannelStaySink* sink_;
   std::map<std::string, FeedState, std::less<>> feeds_;
   std::map<RequestId, std::string> in_flight_;  // request id -> feed key
+  // The feeds not in flight, by (next_poll_us, key): every timer and every result re-arms the
+  // timer at the earliest, and walking every feed each time was a tenth of a simulated week.
+  std::set<std::pair<TimeUs, std::string>> due_;
   RequestId next_request_ = 0;
   SyncStats stats_;
 };
 
 // The content hash the engine compares: the body without DTSTAMP lines (never 0).
 std::uint64_t feed_content_hash(std::string_view body);
+// Whether two bodies are equal but for DTSTAMP lines, so that their content hashes are equal.
+bool same_feed_content(std::string_view a, std::string_view b);
 
 }  // namespace intsim::core::sync
