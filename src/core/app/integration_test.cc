@@ -225,5 +225,47 @@ TEST_F(IntegrationTest, StuckPaymentIsReadBackByTheReconciler) {
   EXPECT_EQ(get(id)["status"], "confirmed");
 }
 
+TEST_F(IntegrationTest, MembershipsRouteThroughTheApiTheOutboxAndTheStripeWebhook) {
+  const nlohmann::json body = {
+      {"guest", "g_17"}, {"plan", "guest_club"}, {"currency", "USD"}, {"payment_method", "pm_g"}};
+  const HttpResponse r =
+      app->handle({"POST", "/api/subscriptions", {{"Idempotency-Key", "m1"}}, body.dump()}, now);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string id = nlohmann::json::parse(r.body)["membership_id"];
+  ASSERT_EQ(fp.http.sent.size(), 1u);  // the API's commit was learned by the outbox
+  EXPECT_EQ(sent(0).target, "/v1/customers");
+  restart();  // the row and its job survive a crash; the job is sent again with its key
+  ASSERT_EQ(fp.http.sent.size(), 2u);
+  EXPECT_EQ(sent(1).header("Idempotency-Key"), sent(0).header("Idempotency-Key"));
+  answer(1, json_result(200, {{"id", "cus_1"}, {"metadata", {{"membership_id", id}}}}));
+  ASSERT_EQ(fp.http.sent.size(), 3u);
+  EXPECT_EQ(sent(2).target, "/v1/subscriptions");
+  const nlohmann::json sub = {{"id", "sub_1"},
+                              {"object", "subscription"},
+                              {"customer", "cus_1"},
+                              {"status", "active"},
+                              {"metadata", {{"membership_id", id}}}};
+  EXPECT_EQ(webhook("evt_s1", "customer.subscription.created", sub).status, 200);
+  now += 10 * kUsPerSec;
+  const nlohmann::json failed = {{"id", "in_2"},
+                                 {"object", "invoice"},
+                                 {"subscription", "sub_1"},
+                                 {"billing_reason", "subscription_cycle"},
+                                 {"next_payment_attempt", unix_seconds(now) + 3600},
+                                 {"subscription_details", {{"metadata", {{"membership_id", id}}}}}};
+  EXPECT_EQ(webhook("evt_i1", "invoice.payment_failed", failed).status, 200);
+  const HttpResponse view = app->handle({"GET", "/api/subscriptions/" + id, {}, ""}, now);
+  EXPECT_EQ(nlohmann::json::parse(view.body)["status"], "past_due");
+  EXPECT_EQ(fp.alerts.count("dunning", id), 1u);
+  std::vector<payments::Membership> all;
+  ASSERT_TRUE(app->memberships(&all).is_ok());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].subscription, "sub_1");
+  // Booking payments never see subscription events.
+  std::vector<payments::Payment> pays;
+  ASSERT_TRUE(app->payments(&pays).is_ok());
+  EXPECT_TRUE(pays.empty());
+}
+
 }  // namespace
 }  // namespace intsim::core::app
