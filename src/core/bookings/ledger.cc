@@ -239,4 +239,13 @@ std::vector<const Stay*> Ledger::active_stays_on(std::string_view unit) const {
   return out;
 }
 
+std::vector<Night> Ledger::occupied_nights(std::string_view unit) const {
+  std::vector<Night> out;
+  const auto it = occupancy_.find(unit);
+  if (it == occupancy_.end()) return out;
+  out.reserve(it->second.size());
+  for (const auto& [night, stays] : it->second) out.push_back(night);
+  return out;
+}
+
 }  // namespace intsim::core::bookings

@@ -78,6 +78,8 @@ class Ledger {
   bool has_conflicts() const { return !contested_.empty(); }
   // Active nights on a unit in [first, end), for exports.
   std::vector<const Stay*> active_stays_on(std::string_view unit) const;
+  // The nights of `unit` some active stay holds, in order, each once (from the counts kept).
+  std::vector<Night> occupied_nights(std::string_view unit) const;
 
  private:
   void index(const Stay& stay);

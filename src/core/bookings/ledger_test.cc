@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace intsim::core::bookings {
 namespace {
@@ -195,6 +196,14 @@ RC_GTEST_PROP(LedgerProperty, IndexesMatchAWalkOverEveryStay, ()) {
       }
     }
     RC_ASSERT(l.next_hold_expiry_us() == expiry);
+    for (const std::string& unit : units) {
+      std::set<Night> held;
+      for (const auto& [sid, s] : l.stays()) {
+        if (s.unit != unit || !is_active(s.state)) continue;
+        for (Night n = s.first_night; n < s.end_night; ++n) held.insert(n);
+      }
+      RC_ASSERT(l.occupied_nights(unit) == std::vector<Night>(held.begin(), held.end()));
+    }
   }
 }
 

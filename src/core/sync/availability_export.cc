@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <charconv>
 #include <optional>
 
@@ -26,13 +25,7 @@ std::string_view export_unit(std::string_view target) {
 
 std::vector<bookings::Night> unavailable_nights(const bookings::Ledger& ledger,
                                                 std::string_view unit) {
-  std::vector<bookings::Night> nights;
-  for (const bookings::Stay* s : ledger.active_stays_on(unit)) {
-    for (bookings::Night n = s->first_night; n < s->end_night; ++n) nights.push_back(n);
-  }
-  std::sort(nights.begin(), nights.end());
-  nights.erase(std::unique(nights.begin(), nights.end()), nights.end());
-  return nights;
+  return ledger.occupied_nights(unit);
 }
 
 std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed) {
@@ -117,12 +110,14 @@ HttpResponse AvailabilityExports::respond(const bookings::Ledger& ledger,
   std::string_view unit;
   if (std::optional<HttpResponse> refused = refuse(ledger, request, &unit)) return *refused;
   std::vector<bookings::Night> nights = unavailable_nights(ledger, unit);
-  std::string etag = etag_of(unit, nights);
+  const auto it = last_.find(unit);
+  const bool same_nights = it != last_.end() && it->second.nights == nights;
+  // The ETag is a function of the unit and its nights: the last one holds for the same nights.
+  std::string etag = same_nights ? it->second.etag : etag_of(unit, nights);
   if (const auto inm = request.header("If-None-Match"); inm && *inm == etag) {
     return {304, {{"ETag", etag}}, ""};
   }
-  const auto it = last_.find(unit);
-  if (it != last_.end() && it->second.nights == nights) {
+  if (same_nights) {
     Export& last = it->second;
     if (last.exported_us == now_us || restamp(last.body, last.exported_us, now_us)) {
       last.exported_us = now_us;
@@ -132,6 +127,7 @@ HttpResponse AvailabilityExports::respond(const bookings::Ledger& ledger,
   const std::vector<ical::Stay> stays = ical::stays_from_nights(nights);
   Export& last = last_[std::string(unit)];
   last.nights = std::move(nights);
+  last.etag = etag;
   last.exported_us = now_us;
   last.body = ical::write_availability(unit, stays, now_us);
   return calendar_response(std::move(etag), last.body);

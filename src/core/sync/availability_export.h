@@ -38,6 +38,7 @@ class AvailabilityExports {
  private:
   struct Export {
     std::vector<bookings::Night> nights;
+    std::string etag;
     TimeUs exported_us = 0;
     std::string body;
   };
