@@ -94,9 +94,10 @@ class Ledger {
   // Active stay ids per unit.
   std::map<std::string, std::set<std::string, std::less<>>, std::less<>> active_by_unit_;
   // Active stays per unit-night (nights with none are absent), and the unit-nights held by two
-  // or more: conflicts() is asked after every channel upsert and by every oracle check, and
-  // walking every stay's nights each time was most of a simulated week's cost. index() and
-  // unindex() keep both in step with active_by_unit_.
+  // or more: conflicts() is asked after every channel upsert and by every oracle check, and the
+  // export lists a unit's nights for every channel import; walking every stay's nights each
+  // time was a tenth of a simulated week. index() and unindex() keep both in step with
+  // active_by_unit_.
   std::map<std::string, std::map<Night, int>, std::less<>> occupancy_;
   std::set<std::pair<std::string, Night>> contested_;
   // Held stays by (expiry, id): the hold timer is re-armed after every commit, and finding

@@ -100,7 +100,7 @@ class PaymentService final : public resilience::JobHandler, public webhook::Even
   // The booking ended (guest cancellation, lost conflict): refund what was captured, now or as
   // soon as the payment turns out to have succeeded. kNotFound without a payment.
   Status refund_booking(std::string_view booking_id, WriteBatch& batch, TimeUs now_us);
-  // One reconciliation pass over every payment, into `batch`.
+  // One reconciliation pass over the payments that can need one, into `batch`.
   Status reconcile(WriteBatch& batch, TimeUs now_us);
 
   Status find(std::string_view booking_id, Payment* out);
@@ -171,7 +171,7 @@ class PaymentService final : public resilience::JobHandler, public webhook::Even
   BookingHooks* hooks_;
   std::vector<WriteBatch::Op> enqueued_;
   // The payments reconcile() must look at: booking id -> the earliest time its row can need
-  // it. Listing and decoding every payment on every pass was most of a simulated week's cost.
+  // it. Listing and decoding every payment on every pass was a fifth of a simulated week.
   // A volatile cache of the store, which stays the truth: filled from a scan by the first
   // reconcile() of each object (after a crash the driver makes a new one), added to by every
   // save(), and shrunk only by reconcile() after reading the committed row, so a save whose
