@@ -46,7 +46,8 @@ bool looks_like_secret(std::string_view field_name);
 // serve: a handler posted to the end of the event loop's turn; it is called once per buffer,
 // when the first line lands in it), or at once past 64 KiB. A warn or error line writes the
 // buffer and itself at once, in order. A crash (kill -9) loses at most the info and debug lines
-// of the turn it interrupts.
+// of the turn it interrupts. Deferred mode is for one thread (the event loop's); without it write()
+// may be called from any thread.
 class JsonLineLog final : public core::Log {
  public:
   explicit JsonLineLog(std::FILE* out = stderr, core::LogLevel level_min = core::LogLevel::kInfo)
