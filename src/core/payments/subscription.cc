@@ -71,6 +71,14 @@ bool parse_http_date(std::string_view t, std::int64_t* unix_s) {
   return true;
 }
 
+std::string membership_check_key(TimeUs at_us, std::string_view membership_id) {
+  std::string key = std::to_string(at_us);
+  key.insert(0, key.size() < 20 ? 20 - key.size() : 0, '0');
+  key += '/';
+  key += membership_id;
+  return key;
+}
+
 std::string encode_membership(const Membership& m) {
   nlohmann::ordered_json j;
   j["id"] = m.id;
@@ -102,6 +110,8 @@ std::string encode_membership(const Membership& m) {
   j["created_at_us"] = m.created_at_us;
   j["updated_at_us"] = m.updated_at_us;
   j["checked_at_us"] = m.checked_at_us;
+  j["check_due_us"] = m.check_due_us;
+  j["news_expected_us"] = m.news_expected_us;
   return j.dump();
 }
 
@@ -141,6 +151,8 @@ Status decode_membership(std::string_view row, Membership* out) {
     m.created_at_us = j.at("created_at_us").get<TimeUs>();
     m.updated_at_us = j.at("updated_at_us").get<TimeUs>();
     m.checked_at_us = j.at("checked_at_us").get<TimeUs>();
+    m.check_due_us = j.at("check_due_us").get<TimeUs>();
+    m.news_expected_us = j.at("news_expected_us").get<TimeUs>();
     *out = std::move(m);
   } catch (const nlohmann::json::exception& e) {
     return Status::invalid_argument(std::string("membership row: ") + e.what());

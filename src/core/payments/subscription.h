@@ -9,7 +9,9 @@
 // Table "memberships", key = membership id ("ms_" and 16 hex digits), value = encode_membership
 // (JSON, fixed field order). Table "memberships_by_sub", key = subscription id, and table
 // "memberships_by_customer", key = customer id, value = membership id (Stripe's answers and
-// invoices name only its own ids).
+// invoices name only its own ids). Table "membership_checks", key = "<check_due_us, 20 digits>/
+// <membership id>": when the reconciler must look at each non-final membership next, so a pass
+// reads only those due.
 //
 // Status: Stripe's subscription status, plus two of ours before and instead of one:
 //   creating             the customer or subscription create is queued or in flight
@@ -38,6 +40,7 @@ namespace intsim::core::payments {
 inline constexpr std::string_view kMembershipsTable = "memberships";
 inline constexpr std::string_view kMembershipsBySubTable = "memberships_by_sub";
 inline constexpr std::string_view kMembershipsByCustomerTable = "memberships_by_customer";
+inline constexpr std::string_view kMembershipChecksTable = "membership_checks";
 
 enum class MemberStatus : std::uint8_t {
   kCreating,
@@ -93,12 +96,18 @@ struct Membership {
   std::set<std::string> dunned;
   TimeUs created_at_us = 0;
   TimeUs updated_at_us = 0;  // Stripe's last news about it (events and reads)
-  TimeUs checked_at_us = 0;  // the last reconciliation read
+  TimeUs checked_at_us = 0;  // when the reconciler last looked at it
+  // When Stripe should next have news (the period's end: a renewal; an invoice's next payment
+  // attempt), as of the last news; 0 when unknown.
+  TimeUs news_expected_us = 0;
+  TimeUs check_due_us = 0;  // its key in "membership_checks" (0: none, it is final)
 
   bool operator==(const Membership&) const = default;
 };
 
 std::string encode_membership(const Membership& m);
+// The "membership_checks" key of a membership due at at_us.
+std::string membership_check_key(TimeUs at_us, std::string_view membership_id);
 Status decode_membership(std::string_view row, Membership* out);
 
 // What to do with Stripe's word on a membership's status.

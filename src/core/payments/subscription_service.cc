@@ -133,6 +133,29 @@ Status SubscriptionService::list(std::vector<Membership>* out) {
 }
 
 void SubscriptionService::save(Membership& m, WriteBatch& batch) {
+  // When reconcile() must look at it next: at once when a dead create has no read running or
+  // the member's cancel is not on its way; else once it has had no news for check_after_us;
+  // never once final.
+  TimeUs due = 0;
+  if (!is_final(m.status)) {
+    const bool stuck = m.read_job_id.empty() && ((m.customer_dead && m.customer.empty()) ||
+                                                 (m.subscription_dead && m.subscription.empty()));
+    const bool cancel_waits =
+        m.cancel_requested && m.cancel_job_id.empty() && !m.subscription.empty();
+    const TimeUs last_us = std::max(m.updated_at_us, m.checked_at_us);
+    due = last_us + config_.check_after_us;
+    if (m.news_expected_us > last_us) {
+      due = std::min(due, m.news_expected_us + config_.news_grace_us);
+    }
+    if (stuck || cancel_waits) due = 1;
+  }
+  if (due != m.check_due_us) {
+    if (m.check_due_us > 0) {
+      batch.erase(kMembershipChecksTable, membership_check_key(m.check_due_us, m.id));
+    }
+    if (due > 0) batch.put(kMembershipChecksTable, membership_check_key(due, m.id), "");
+    m.check_due_us = due;
+  }
   batch.put(kMembershipsTable, m.id, encode_membership(m));
 }
 
@@ -499,6 +522,9 @@ void SubscriptionService::absorb(Membership& m, const nlohmann::json& sub, std::
   learn_subscription(m, id, batch);
   learn_customer(m, str(sub, "customer"), batch);
   m.subscription_dead = false;
+  if (const std::int64_t end_s = num(sub, "current_period_end"); end_s > 0) {
+    m.news_expected_us = end_s * kUsPerSec;  // the renewal
+  }
   MemberStatus incoming;
   if (!member_status_from_stripe(str(sub, "status"), &incoming)) return;
   m.updated_at_us = now_us;
@@ -584,6 +610,8 @@ Status SubscriptionService::apply(const webhook::VerifiedEvent& event, WriteBatc
       state = "paid";
     } else {
       dun(m, object, effects, now_us);
+      const nlohmann::json next = object.value("next_payment_attempt", nlohmann::json());
+      if (next.is_number_integer()) m.news_expected_us = next.get<std::int64_t>() * kUsPerSec;
     }
     // What the invoice says about the subscription: paid, it is active (unless it ended);
     // failed with a retry ahead, a renewal is past_due. The end of retries is the
@@ -784,23 +812,40 @@ void SubscriptionService::on_failure(const Job& job, const resilience::DlqEntry&
 // ---- reconciliation -----------------------------------------------------------------------
 
 Status SubscriptionService::reconcile(WriteBatch& batch, TimeUs now_us) {
-  std::vector<Membership> all;
-  if (Status s = list(&all); !s.is_ok()) return s;
-  for (Membership& m : all) {
-    if (is_final(m.status)) continue;
-    const std::string before = m.read_job_id + "/" + m.cancel_job_id;
+  // Only the memberships due (the index is in time order): a pass costs what needs looking at.
+  std::vector<std::string> due;
+  const Status scanned =
+      ports_.store->scan(kMembershipChecksTable, "", [&](std::string_view key, std::string_view) {
+        const std::size_t slash = key.find('/');
+        TimeUs at_us = 0;
+        for (std::size_t i = 0; i < slash && i < key.size(); ++i)
+          at_us = at_us * 10 + (key[i] - '0');
+        if (slash == std::string_view::npos || at_us > now_us) return false;
+        due.emplace_back(key.substr(slash + 1));
+        return true;
+      });
+  if (!scanned.is_ok()) return scanned;
+  for (const std::string& id : due) {
+    Membership m;
+    if (Status s = load(id, &m); !s.is_ok()) {
+      if (s.code() != Status::Code::kNotFound) return s;
+      continue;
+    }
+    if (is_final(m.status)) {
+      save(m, batch);  // drops it from the index
+      continue;
+    }
     if (m.read_job_id.empty()) {
       if ((m.customer_dead && m.customer.empty()) ||
           (m.subscription_dead && m.subscription.empty())) {
         enqueue_read(m, batch, now_us, now_us);  // a read died before it settled a dead create
-      } else if (!m.subscription.empty() &&
-                 now_us - std::max(m.updated_at_us, m.checked_at_us) >= config_.check_after_us) {
-        enqueue_read(m, batch, now_us, now_us);
-        m.checked_at_us = now_us;
+      } else if (!m.subscription.empty() && m.check_due_us > 1 && m.check_due_us <= now_us) {
+        enqueue_read(m, batch, now_us, now_us);  // owed news did not come, or none for long
       }
     }
     if (m.cancel_requested) enqueue_cancel(m, batch, now_us);
-    if (m.read_job_id + "/" + m.cancel_job_id != before) save(m, batch);
+    m.checked_at_us = now_us;  // looked at: due again after check_after_us without news
+    save(m, batch);
   }
   return Status::ok();
 }

@@ -33,8 +33,10 @@
 // "membership_lapsed" alert).
 //
 // reconcile() (on the integration's timer): reads memberships whose create died and no read is
-// running, re-sends a cancel the member asked for, and reads every non-final membership whose
-// last news is older than check_after_us (a webhook that never came, a doubt never settled).
+// running, re-sends a cancel the member asked for, and reads a non-final membership when news
+// Stripe owed it did not come (nothing by news_grace_us after its period's end or an invoice's
+// next attempt: a webhook that never came), or after check_after_us without any news. A time
+// ordered index (subscription.h) makes a pass read only the memberships due.
 //
 // Outbox job kinds (all to peer "stripe"):
 //   stripe.create_customer        POST /v1/customers
@@ -84,8 +86,10 @@ struct SubscriptionServiceConfig {
   TimeUs search_settle_us = 5 * kUsPerMin;
   int creates_max = 4;  // create jobs per membership (customer and subscription together)
   TimeUs key_prune_age_us = 24 * kUsPerHour;  // how long Stripe keeps idempotency keys
-  // A non-final membership with no news for this long is read from Stripe.
-  TimeUs check_after_us = kUsPerHour;
+  // A non-final membership with no news for this long is read from Stripe, and one whose
+  // expected news (a renewal, a retry) is this late.
+  TimeUs check_after_us = 24 * kUsPerHour;
+  TimeUs news_grace_us = 30 * kUsPerMin;
 };
 
 class SubscriptionService final : public resilience::JobHandler {

@@ -420,15 +420,20 @@ TEST_F(SubscriptionServiceTest, CancelWhileCreatingIsSentOnceTheSubscriptionExis
   EXPECT_EQ(api("POST", "/api/subscriptions/ms_nope/cancel").status, 404);
 }
 
-TEST_F(SubscriptionServiceTest, ReconcileReadsMembershipsWithoutNewsForLong) {
-  const std::string id = active_member();
+TEST_F(SubscriptionServiceTest, ReconcileReadsWhenOwedNewsIsLateOrNoneCameForLong) {
+  const std::string id = subscribe();
+  answer(0, stripe_answer(200, {{"id", "cus_1"}, {"metadata", {{"membership_id", id}}}},
+                          kStartS + 10));
+  nlohmann::json active = sub("active", id);
+  active["current_period_end"] = kStartS + 3'600;  // a renewal is owed in an hour
+  answer(1, stripe_answer(200, active, kStartS + 10));
   const std::size_t n = fp.http.sent.size();
-  now += 30 * kUsPerMin;
+  now += 80 * kUsPerMin;
   reconcile();
-  EXPECT_EQ(fp.http.sent.size(), n);
-  now += 31 * kUsPerMin;
+  EXPECT_EQ(fp.http.sent.size(), n);  // within the grace after the renewal
+  now += 20 * kUsPerMin;
   reconcile();
-  ASSERT_EQ(fp.http.sent.size(), n + 1);
+  ASSERT_EQ(fp.http.sent.size(), n + 1);  // the renewal's news never came: read
   EXPECT_EQ(sent(n).target, "/v1/subscriptions/sub_1");
   reconcile();  // one read at a time
   EXPECT_EQ(fp.http.sent.size(), n + 1);
@@ -436,6 +441,25 @@ TEST_F(SubscriptionServiceTest, ReconcileReadsMembershipsWithoutNewsForLong) {
   answer(n, stripe_answer(200, sub("unpaid", id), kStartS + 4'000));
   EXPECT_EQ(row(id).status, MemberStatus::kUnpaid);
   EXPECT_TRUE(row(id).lapsed);
+  // The pass reads only what is due: one index row per membership that is not final.
+  EXPECT_EQ(fp.store.size(kMembershipChecksTable), 1u);
+  event("customer.subscription.deleted", sub("canceled", id), kStartS + 5'000);
+  EXPECT_EQ(fp.store.size(kMembershipChecksTable), 0u);
+  now += 48 * kUsPerHour;
+  reconcile();
+  EXPECT_EQ(fp.http.sent.size(), n + 1);  // a final membership is never read again
+}
+
+TEST_F(SubscriptionServiceTest, ReconcileReadsAfterADayWithoutAnyNews) {
+  active_member();  // no period end known: nothing is owed
+  const std::size_t n = fp.http.sent.size();
+  now += 23 * kUsPerHour;
+  reconcile();
+  EXPECT_EQ(fp.http.sent.size(), n);
+  now += 2 * kUsPerHour;
+  reconcile();
+  ASSERT_EQ(fp.http.sent.size(), n + 1);
+  EXPECT_EQ(sent(n).target, "/v1/subscriptions/sub_1");
 }
 
 TEST_F(SubscriptionServiceTest, EventsOfOthersAreIgnored) {
