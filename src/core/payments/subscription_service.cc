@@ -663,6 +663,11 @@ void SubscriptionService::on_success(const Job& job, const HttpResponse& respons
   if (job.kind == kCreateCustomerKind) {
     if (job.id == m.customer_job_id) m.customer_dead = false;
     learn_customer(m, str(body, "id"), batch);
+    if (m.customer.empty() && job.id == m.customer_job_id) {
+      // A 2xx whose body we cannot read proves the create ran, not what it made: find it.
+      m.customer_dead = true;
+      enqueue_read(m, batch, now_us, now_us + config_.search_settle_us);
+    }
     if (!m.customer.empty() && m.subscription.empty() && m.subscription_job_id.empty() &&
         !is_final(m.status)) {
       enqueue_create_subscription(m, batch, now_us, /*reuse_key=*/false);
@@ -670,6 +675,10 @@ void SubscriptionService::on_success(const Job& job, const HttpResponse& respons
   } else if (job.kind == kCreateSubscriptionKind) {
     if (job.id == m.subscription_job_id) m.subscription_dead = false;
     absorb(m, body, at_s, batch, now_us);
+    if (m.subscription.empty() && job.id == m.subscription_job_id) {
+      m.subscription_dead = true;  // unreadable: the customer's list shows what it made
+      enqueue_read(m, batch, now_us, now_us);
+    }
   } else if (job.kind == kCancelSubscriptionKind) {
     if (job.id == m.cancel_job_id) m.cancel_job_id.clear();
     if (response.status == 200) {
@@ -834,6 +843,23 @@ Status SubscriptionService::reconcile(WriteBatch& batch, TimeUs now_us) {
     if (is_final(m.status)) {
       save(m, batch);  // drops it from the index
       continue;
+    }
+    if (m.status == MemberStatus::kCreating && m.read_job_id.empty()) {
+      // Whatever went unseen (an answer lost to a bug, a row from an older version): a create
+      // that is neither in the outbox nor settled is treated as dead, and its result read.
+      auto gone = [&](const std::string& job_id) {
+        std::string row;
+        return !job_id.empty() &&
+               ports_.store->get(resilience::kOutboxTable, job_id, &row).code() ==
+                   Status::Code::kNotFound;
+      };
+      if (m.customer.empty() && gone(m.customer_job_id)) m.customer_dead = true;
+      if (!m.customer.empty() && m.subscription.empty() && gone(m.subscription_job_id)) {
+        m.subscription_dead = true;
+      }
+      if (!m.customer.empty() && m.subscription.empty() && m.subscription_job_id.empty()) {
+        enqueue_create_subscription(m, batch, now_us, /*reuse_key=*/false);
+      }
     }
     if (m.read_job_id.empty()) {
       if ((m.customer_dead && m.customer.empty()) ||

@@ -395,6 +395,30 @@ TEST_F(SubscriptionServiceTest, DeadSubscriptionCreateListsTheCustomersAndNeverC
   }
 }
 
+TEST_F(SubscriptionServiceTest, AnUnreadableAnswerToACreateIsSettledByAReadNotLeftCreating) {
+  const std::string id = subscribe();
+  answer(0, HttpResult::of(HttpResponse{200, {}, "{\"id\": \"cus_"}));  // cut short
+  EXPECT_TRUE(row(id).customer_dead);
+  const std::size_t n = fp.http.sent.size();
+  advance_to(now + 5 * kUsPerMin);
+  ASSERT_EQ(fp.http.sent.size(), n + 1);
+  EXPECT_TRUE(sent(n).target.starts_with("/v1/customers/search"));
+  answer(n, stripe_answer(200,
+                          {{"object", "search_result"},
+                           {"data", {{{"id", "cus_1"}, {"metadata", {{"membership_id", id}}}}}}},
+                          kStartS + 400));
+  ASSERT_EQ(fp.http.sent.size(), n + 2);
+  EXPECT_EQ(sent(n + 1).target, "/v1/subscriptions");
+  answer(n + 1, HttpResult::of(HttpResponse{201, {}, "garbage"}));
+  EXPECT_TRUE(row(id).subscription_dead);
+  ASSERT_EQ(fp.http.sent.size(), n + 3);
+  EXPECT_EQ(sent(n + 2).target, "/v1/subscriptions?customer=cus_1&status=all&limit=100");
+  answer(n + 2,
+         stripe_answer(200, {{"object", "list"}, {"data", {sub("active", id)}}}, kStartS + 401));
+  EXPECT_EQ(row(id).status, MemberStatus::kActive);
+  EXPECT_EQ(row(id).subscription, "sub_1");
+}
+
 TEST_F(SubscriptionServiceTest, RefusedCreateFailsTheMembershipWithAnAlert) {
   const std::string id = subscribe();
   answer(0, stripe_answer(400, {{"error", {{"code", "resource_missing"}}}}, kStartS));
