@@ -11,6 +11,8 @@
 #include "src/core/app/test_fakes.h"
 #include "src/core/webhook/intake.h"
 #include "src/core/webhook/signature.h"
+#include "src/server/sqlite_store.h"
+#include "src/server/temp_dir_for_test.h"
 
 namespace intsim::server {
 namespace {
@@ -305,6 +307,49 @@ TEST_F(CoreServiceTest, AnOutboundRequestWaitsForItsOwnLayerNotAnOlderOne) {
   ASSERT_TRUE(booking->has_value());
   EXPECT_EQ((*booking)->status, 201) << (*booking)->body;
   EXPECT_FALSE(fp.http.sent.empty());
+}
+
+// Real mode's wiring: the core reads through one SQLite connection that holds its snapshot, a
+// ThreadCommitter commits on a second one on its own thread, and after_durable lets the reader
+// see each commit. Without that release the reader's old snapshot would not have the first
+// delivery's inbox row once its layer retired, and the redelivery would be processed again.
+TEST_F(CoreServiceTest, OnTwoSqliteConnectionsARedeliveryAfterTheFlushIsSeenAsOne) {
+  TempDir dir(TempDir::Where::kMemory);
+  const std::string path = dir.file("store.db");
+  std::unique_ptr<SqliteStore> reader;
+  std::unique_ptr<SqliteStore> writer;
+  SqliteStore::Options held;
+  held.hold_read_snapshot = true;
+  ASSERT_TRUE(SqliteStore::open(path, held, &reader).is_ok());
+  ASSERT_TRUE(SqliteStore::open(path, &writer).is_ok());
+  service.reset();
+  {
+    ThreadCommitter committer(io, writer.get());
+    CoreServiceOptions options;
+    options.committer = &committer;
+    options.after_durable = [&] { ASSERT_TRUE(reader->release_snapshot().is_ok()); };
+    CoreService real(io, config, fp.ports(reader.get()), options);
+    ASSERT_TRUE(real.start().is_ok());
+    const auto send_to = [&](const core::HttpRequest& r) {
+      answers.push_back(std::make_unique<std::optional<core::HttpResponse>>());
+      auto* slot = answers.back().get();
+      real.handle(r, [slot](core::HttpResponse out) { *slot = std::move(out); });
+      return slot;
+    };
+    auto* first = send_to(stripe_event("evt_r"));
+    run();  // returns once the commit thread's outcome has been handled
+    ASSERT_TRUE(first->has_value());
+    EXPECT_EQ((*first)->status, 200);
+    EXPECT_FALSE(real.store().pending());
+    EXPECT_FALSE(reader->snapshot_held());
+    auto* again = send_to(stripe_event("evt_r"));
+    run();
+    ASSERT_TRUE(again->has_value());
+    EXPECT_NE((*again)->body.find("already_processed"), std::string::npos) << (*again)->body;
+    EXPECT_EQ(real.stats().flushes, 1u);
+  }
+  std::string v;
+  EXPECT_TRUE(writer->get(core::webhook::kInboxTable, "stripe/evt_r", &v).is_ok());
 }
 
 }  // namespace
