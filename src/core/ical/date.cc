@@ -72,9 +72,28 @@ bool parse_yyyymmdd(std::string_view text, std::int32_t* days) {
   return true;
 }
 
+void append_digits(int value, int width, std::string* out) {
+  INTSIM_ASSERT(value >= 0 && width >= 1 && width <= 4);
+  char digits[4];
+  for (int i = width - 1; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  INTSIM_ASSERT(value == 0);  // it fitted
+  out->append(digits, static_cast<std::size_t>(width));
+}
+
+void append_yyyymmdd(std::int32_t days, std::string* out) {
+  const CivilDate d = civil_from_days(days);  // years 0 to 9999: four digits
+  append_digits(d.year, 4, out);
+  append_digits(d.month, 2, out);
+  append_digits(d.day, 2, out);
+}
+
 std::string format_yyyymmdd(std::int32_t days) {
-  const CivilDate d = civil_from_days(days);
-  return fmt::format("{:04}{:02}{:02}", d.year, d.month, d.day);
+  std::string out;
+  append_yyyymmdd(days, &out);
+  return out;
 }
 
 std::string format_iso_date(std::int32_t days) {

@@ -30,6 +30,10 @@ CivilDate civil_from_days(std::int32_t days);
 // "YYYYMMDD" <-> days. Parsing accepts exactly 8 digits naming a real date.
 bool parse_yyyymmdd(std::string_view text, std::int32_t* days);
 std::string format_yyyymmdd(std::int32_t days);
+// The same, appended to `out` (writers format a date for every stay of every feed they serve).
+void append_yyyymmdd(std::int32_t days, std::string* out);
+// `value` (0 <= value < 10^width, width 1 to 4) zero-padded to `width` digits.
+void append_digits(int value, int width, std::string* out);
 // "YYYY-MM-DD", for JSON and messages.
 std::string format_iso_date(std::int32_t days);
 

@@ -1,5 +1,6 @@
 #include "src/core/ical/date.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -31,6 +32,16 @@ TEST(IcalDate, ParseAndFormatYyyymmdd) {
   EXPECT_FALSE(parse_yyyymmdd("2024011", &d));
   EXPECT_FALSE(parse_yyyymmdd("2024-1-1", &d));
   EXPECT_FALSE(parse_yyyymmdd("2024010a", &d));
+}
+
+// The hand-written formatting is fmt's "{:04}{:02}{:02}" byte for byte.
+RC_GTEST_PROP(IcalDate, FormattingIsFmtsPadding, ()) {
+  const auto days = *rc::gen::inRange<std::int32_t>(kDaysMin, kDaysMax + 1);
+  const CivilDate c = civil_from_days(days);
+  RC_ASSERT(format_yyyymmdd(days) == fmt::format("{:04}{:02}{:02}", c.year, c.month, c.day));
+  std::string out = "x";
+  append_digits(days >= 0 ? days % 10'000 : 7, 4, &out);
+  RC_ASSERT(out == fmt::format("x{:04}", days >= 0 ? days % 10'000 : 7));
 }
 
 RC_GTEST_PROP(IcalDate, DaysRoundTripThroughCivil, ()) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "src/core/assert.h"
 #include "src/core/ical/content_line.h"
 #include "src/core/ical/date.h"
 
@@ -17,7 +18,15 @@ bool needs_quotes(std::string_view value) {
 
 std::string format_date_time(const Moment& m) {
   const int s = m.second_of_day;
-  return fmt::format("{}T{:02}{:02}{:02}", format_yyyymmdd(m.days), s / 3600, s / 60 % 60, s % 60);
+  INTSIM_ASSERT(s >= 0 && s < 86'400);
+  std::string out;
+  out.reserve(16);
+  append_yyyymmdd(m.days, &out);
+  out.push_back('T');
+  append_digits(s / 3600, 2, &out);
+  append_digits(s / 60 % 60, 2, &out);
+  append_digits(s % 60, 2, &out);
+  return out;
 }
 
 void IcalWriter::raw(std::string_view name, std::string_view value) {

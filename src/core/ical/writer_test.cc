@@ -1,5 +1,6 @@
 #include "src/core/ical/writer.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -97,6 +98,14 @@ RC_GTEST_PROP(IcalWrite, ParseOfWriteIsIdentity, ()) {
     RC_ASSERT(text.substr(start, end - start).find('\n') == std::string::npos);
     start = end + 2;
   }
+}
+
+RC_GTEST_PROP(IcalWrite, DateTimeIsFmtsPadding, ()) {
+  const auto days = *rc::gen::inRange<std::int32_t>(kDaysMin, kDaysMax + 1);
+  const auto s = *rc::gen::inRange<std::int32_t>(0, 86'400);
+  const Moment m = Moment::local(days, s, "");
+  RC_ASSERT(format_date_time(m) == fmt::format("{}T{:02}{:02}{:02}", format_yyyymmdd(days),
+                                               s / 3600, s / 60 % 60, s % 60));
 }
 
 TEST(IcalWrite, ExactText) {
