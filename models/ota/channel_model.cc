@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "src/core/assert.h"
+#include "src/core/ical/date.h"
 #include "src/core/ical/parser.h"
+#include "src/core/ical/writer.h"
 
 namespace intsim::models::ota {
 namespace {
@@ -154,10 +156,10 @@ std::vector<core::ical::Stay> ChannelModel::calendar_of(std::string_view unit,
     c.end_days = s.end_night;
     c.kind = core::ical::Stay::Kind::kBooked;
     if (config_.flavour == Flavour::kAirbnb) {
-      c.description = fmt::format(
-          "Reservation URL: https://www.airbnb.com/hosting/reservations/details/{}\n"
-          "Phone Number (Last 4 Digits): {:04}",
-          s.id, s.sold_at_us % 10000);
+      c.description = "Reservation URL: https://www.airbnb.com/hosting/reservations/details/";
+      c.description += s.id;
+      c.description += "\nPhone Number (Last 4 Digits): ";
+      core::ical::append_digits(static_cast<int>(s.sold_at_us % 10000), 4, &c.description);
     }
     out.push_back(std::move(c));
   }
@@ -170,7 +172,25 @@ std::vector<core::ical::Stay> ChannelModel::calendar_of(std::string_view unit,
 
 std::string ChannelModel::export_body(std::string_view unit, core::TimeUs as_of_us,
                                       core::TimeUs now_us) const {
-  const std::vector<core::ical::Stay> stays = calendar_of(unit, as_of_us);
+  std::vector<core::ical::Stay> stays = calendar_of(unit, as_of_us);
+  const auto it = written_.find(unit);
+  if (it != written_.end() && it->second.stays == stays) {
+    WrittenFeed& last = it->second;
+    if (last.written_at_us == now_us ||
+        core::ical::restamp(last.body, last.written_at_us, now_us)) {
+      last.written_at_us = now_us;
+      return last.body;
+    }
+  }
+  WrittenFeed& last = written_[std::string(unit)];
+  last.body = write_feed(stays, now_us);
+  last.stays = std::move(stays);
+  last.written_at_us = now_us;
+  return last.body;
+}
+
+std::string ChannelModel::write_feed(std::span<const core::ical::Stay> stays,
+                                     core::TimeUs now_us) const {
   switch (config_.flavour) {
     case Flavour::kAirbnb:
       return core::ical::write_airbnb(stays);

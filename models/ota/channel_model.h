@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -138,6 +139,18 @@ class ChannelModel {
   SoldStay& add_stay(std::string unit, Night first, Night end, core::TimeUs now_us);
   std::string new_uid();
   std::vector<core::ical::Stay> calendar_of(std::string_view unit, core::TimeUs as_of_us) const;
+  std::string write_feed(std::span<const core::ical::Stay> stays, core::TimeUs now_us) const;
+
+  // The last feed written per unit and what it was written from. The core polls every feed
+  // every few minutes and a calendar rarely changes in between, so the body is reused, its
+  // export stamps rewritten (core::ical::restamp). Only a cache: answers are byte for byte a
+  // fresh write's.
+  struct WrittenFeed {
+    std::vector<core::ical::Stay> stays;
+    core::TimeUs written_at_us = 0;
+    std::string body;
+  };
+  mutable std::map<std::string, WrittenFeed, std::less<>> written_;
 
   ChannelConfig config_;
   sim::Rng rng_;

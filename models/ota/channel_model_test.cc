@@ -118,6 +118,32 @@ TEST(OtaChannelModel, AlmostNoGuestsMeansArrivalsFarAwayNotOverflow) {
   for (int i = 0; i < 100; ++i) EXPECT_GT(m.draw_arrival_delay_us(), 50 * 365 * core::kUsPerDay);
 }
 
+// The feed cache reuses and restamps the last body: every answer must be what a model that
+// never wrote the feed before writes.
+TEST(OtaChannelModel, AReusedFeedIsWhatAFreshWriteGives) {
+  for (const Flavour f : {Flavour::kAirbnb, Flavour::kBookingCom, Flavour::kVrbo}) {
+    ChannelModel cached = make(f);
+    struct Sale {
+      Night first, end;
+      core::TimeUs at_us;
+    };
+    std::vector<Sale> sales;
+    for (int step = 0; step < 12; ++step) {
+      const core::TimeUs now = kNow + step * 7 * core::kUsPerMin + step % 3;
+      if (step % 4 == 1) {
+        sales.push_back({20'010 + step, 20'012 + step, now});
+        cached.sell("u1", sales.back().first, sales.back().end, now);
+      }
+      if (step == 9) cached.cancel(cached.stays()[0].id, now);
+      ChannelModel fresh = make(f);
+      for (const Sale& s : sales) fresh.sell("u1", s.first, s.end, s.at_us);
+      if (step >= 9) fresh.cancel(fresh.stays()[0].id, kNow + 9 * 7 * core::kUsPerMin + 0);
+      EXPECT_EQ(cached.export_body("u1", now, now), fresh.export_body("u1", now, now))
+          << flavour_name(f) << " step " << step;
+    }
+  }
+}
+
 TEST(OtaChannelModel, PlannedCancellationsHappenWhenDue) {
   ChannelConfig c;
   c.cancel_probability = 1.0;

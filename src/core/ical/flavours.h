@@ -27,6 +27,7 @@ struct Stay {
   // Airbnb bookings carry a DESCRIPTION ("Reservation URL: ...\nPhone Number (Last 4
   // Digits): 1234"), long enough to be folded; other channels ignore it.
   std::string description;
+  friend bool operator==(const Stay&, const Stay&) = default;
 };
 
 // Airbnb: PRODID;X-RICAL-TZSOURCE=TZINFO:-//Airbnb Inc//Hosting Calendar 0.8.8//EN, DTEND

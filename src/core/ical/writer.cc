@@ -79,6 +79,19 @@ void IcalWriter::moment(std::string_view name, const Moment& m) {
 
 void IcalWriter::utc(std::string_view name, TimeUs t_us) { moment(name, Moment::utc(t_us)); }
 
+bool restamp(std::string& body, TimeUs from_us, TimeUs to_us) {
+  const std::string from = format_date_time(Moment::utc(from_us)) + "Z";
+  const std::string to = format_date_time(Moment::utc(to_us)) + "Z";
+  constexpr std::string_view kLine = "\nDTSTAMP:";
+  for (std::size_t at = body.find(kLine); at != std::string::npos;
+       at = body.find(kLine, at + kLine.size())) {
+    const std::size_t value = at + kLine.size();
+    if (body.compare(value, from.size(), from) != 0) return false;
+    body.replace(value, to.size(), to);
+  }
+  return true;
+}
+
 std::string write(const Calendar& calendar) {
   IcalWriter w;
   w.raw("BEGIN", "VCALENDAR");

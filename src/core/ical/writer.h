@@ -39,4 +39,10 @@ class IcalWriter {
 // "YYYYMMDDTHHMMSS" (no zone suffix) of a moment's date and wall clock.
 std::string format_date_time(const Moment& m);
 
+// `body`, written at from_us, as if written at to_us: the value of every line starting
+// "DTSTAMP:" (a UTC stamp, never folded) replaced. Lets a server that exports the same calendar
+// again and again rewrite the stamps of its last body instead of writing it anew. False when a
+// DTSTAMP line does not hold from_us's stamp, leaving the body partly changed: write it anew.
+bool restamp(std::string& body, TimeUs from_us, TimeUs to_us);
+
 }  // namespace intsim::core::ical

@@ -69,27 +69,6 @@ HttpResponse calendar_response(std::string etag, std::string body) {
           std::move(body)};
 }
 
-std::string dtstamp_value(TimeUs t_us) {
-  return ical::format_date_time(ical::Moment::utc(t_us)) + "Z";
-}
-
-// `body` exported at from_us as if exported at to_us: every DTSTAMP line's value replaced
-// (write_availability writes DTSTAMP once per event, unfolded, and nothing else at the start
-// of a line). False, leaving a partly changed body, when a DTSTAMP line is not as expected.
-bool restamp(std::string& body, TimeUs from_us, TimeUs to_us) {
-  const std::string from = dtstamp_value(from_us);
-  const std::string to = dtstamp_value(to_us);
-  if (from.size() != to.size()) return false;
-  constexpr std::string_view kLine = "\nDTSTAMP:";
-  for (std::size_t at = body.find(kLine); at != std::string::npos;
-       at = body.find(kLine, at + kLine.size())) {
-    const std::size_t value = at + kLine.size();
-    if (body.compare(value, from.size(), from) != 0) return false;
-    body.replace(value, to.size(), to);
-  }
-  return true;
-}
-
 }  // namespace
 
 HttpResponse export_response(const bookings::Ledger& ledger, const HttpRequest& request,
@@ -119,7 +98,7 @@ HttpResponse AvailabilityExports::respond(const bookings::Ledger& ledger,
   }
   if (same_nights) {
     Export& last = it->second;
-    if (last.exported_us == now_us || restamp(last.body, last.exported_us, now_us)) {
+    if (last.exported_us == now_us || ical::restamp(last.body, last.exported_us, now_us)) {
       last.exported_us = now_us;
       return calendar_response(std::move(etag), last.body);
     }
