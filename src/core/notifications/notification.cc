@@ -18,6 +18,8 @@ std::string_view notification_kind_name(NotificationKind kind) {
       return "relocated";
     case NotificationKind::kCheckinReminder:
       return "checkin_reminder";
+    case NotificationKind::kMembershipPaymentFailed:
+      return "membership_payment_failed";
   }
   return "unknown";
 }
@@ -26,7 +28,7 @@ bool parse_notification_kind(std::string_view name, NotificationKind* out) {
   for (NotificationKind k :
        {NotificationKind::kBookingConfirmed, NotificationKind::kPaymentFailed,
         NotificationKind::kBookingCancelled, NotificationKind::kBookingRelocated,
-        NotificationKind::kCheckinReminder}) {
+        NotificationKind::kCheckinReminder, NotificationKind::kMembershipPaymentFailed}) {
     if (notification_kind_name(k) == name) {
       *out = k;
       return true;
@@ -47,6 +49,8 @@ std::string_view template_name(NotificationKind kind) {
       return "booking_relocated";
     case NotificationKind::kCheckinReminder:
       return "checkin_reminder";
+    case NotificationKind::kMembershipPaymentFailed:
+      return "membership_payment_failed";
   }
   return "unknown";
 }

@@ -36,6 +36,9 @@ enum class NotificationKind : std::uint8_t {
   kBookingCancelled,  // cancelled by the guest, or by us after losing a conflict (refunded)
   kBookingRelocated,  // moved to another unit after a conflict
   kCheckinReminder,   // the day before check-in, for a stay still confirmed then
+  // A guest club renewal failed (payments/subscription_service.h): Stripe retries it, and the
+  // member can update the card meanwhile. Its subject is the invoice, not a booking.
+  kMembershipPaymentFailed,
 };
 std::string_view notification_kind_name(NotificationKind kind);  // "confirmed", ...
 bool parse_notification_kind(std::string_view name, NotificationKind* out);

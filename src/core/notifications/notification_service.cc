@@ -168,6 +168,17 @@ OutboundMessage NotificationService::message_for(const Notification& n, bool use
                            n.booking_id, n.unit);
       m.body_params = {n.booking_id, n.unit};
       break;
+    case NotificationKind::kMembershipPaymentFailed: {
+      // booking_id holds the invoice here (Notification's subject).
+      const std::string card_link =
+          fmt::format("https://book.intsim.example/membership/invoices/{}", n.booking_id);
+      m.text = fmt::format(
+          "The renewal of your guest club membership did not go through (invoice {}). We will "
+          "try again; to update your card: {}",
+          n.booking_id, card_link);
+      m.body_params = {n.booking_id, card_link};
+      break;
+    }
   }
   return m;
 }
@@ -190,6 +201,15 @@ void NotificationService::enqueue_send(Notification& n, bool use_template, Write
   n.state = NotificationState::kQueued;
   ports_.metrics->count("intsim_notifications_sends_total", config_.peer,
                         use_template ? "template" : "text");
+}
+
+Status NotificationService::notify_membership_payment_failed(std::string_view invoice_id,
+                                                             std::string_view guest,
+                                                             WriteBatch& batch, TimeUs now_us) {
+  bk::Stay subject;
+  subject.id = std::string(invoice_id);
+  subject.guest = std::string(guest);
+  return notify(NotificationKind::kMembershipPaymentFailed, subject, batch, now_us);
 }
 
 Status NotificationService::notify(NotificationKind kind, const bk::Stay& stay, WriteBatch& batch,

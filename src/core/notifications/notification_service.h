@@ -118,6 +118,10 @@ class NotificationService final : public resilience::JobHandler,
   // has no guest, or the service is disabled).
   Status notify(NotificationKind kind, const bookings::Stay& stay, WriteBatch& batch,
                 TimeUs now_us);
+  // A member's renewal invoice failed: the kMembershipPaymentFailed notification about it, once
+  // per invoice (a redelivered event finds the row), into `batch`.
+  Status notify_membership_payment_failed(std::string_view invoice_id, std::string_view guest,
+                                          WriteBatch& batch, TimeUs now_us);
   // The guest's window, as of now (tests, operators).
   bool window_open(std::string_view wa_id, TimeUs now_us);
 

@@ -354,6 +354,24 @@ TEST_F(NotificationServiceTest, CancellationRelocationAndPaymentFailureNotify) {
   EXPECT_EQ(fp.store.size(kNotificationsTable), 4u);
 }
 
+TEST_F(NotificationServiceTest, AFailedRenewalTellsTheMemberOncePerInvoice) {
+  for (int delivery = 0; delivery < 2; ++delivery) {  // the event, then its redelivery
+    WriteBatch b;
+    ASSERT_TRUE(service->notify_membership_payment_failed("in_9", "g_7", b, now).is_ok());
+    ASSERT_TRUE(observed->commit(b).is_ok());
+    settle();
+  }
+  ASSERT_EQ(fp.http.sent.size(), 1u);
+  const Notification n = get("n_in_9_membership_payment_failed");
+  EXPECT_EQ(n.kind, NotificationKind::kMembershipPaymentFailed);
+  EXPECT_EQ(n.recipient, "15550000007");
+  // Outside the window: the approved template, naming the invoice, not a booking.
+  const nlohmann::json body = sent_body(0);
+  EXPECT_EQ(body["template"]["name"], "membership_payment_failed");
+  EXPECT_NE(body.dump().find("in_9"), std::string::npos);
+  EXPECT_EQ(body.dump().find("booking"), std::string::npos);
+}
+
 TEST_F(NotificationServiceTest, DisabledCreatesNothing) {
   config.enabled = false;
   fp = core::testing::FakePorts();

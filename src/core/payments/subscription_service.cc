@@ -563,13 +563,9 @@ void SubscriptionService::dun(Membership& m, const nlohmann::json& invoice, Writ
                         ? fmt::format("Stripe retries at {}", next.get<std::int64_t>())
                         : std::string("no retry scheduled")));
   if (notifications_) {
-    // The member hears it on WhatsApp: a "payment_failed" notification about the invoice (its
-    // link lets them pay it), whose id makes a redelivered event notify once.
-    bookings::Stay about;
-    about.id = inv;
-    about.guest = m.guest;
-    if (Status s = notifications_->notify(notifications::NotificationKind::kPaymentFailed, about,
-                                          batch, now_us);
+    // The member hears it on WhatsApp (its link lets them update the card before the retry);
+    // the notification's id is the invoice's, so a redelivered event notifies once.
+    if (Status s = notifications_->notify_membership_payment_failed(inv, m.guest, batch, now_us);
         !s.is_ok()) {
       ports_.log->write(now_us, LogLevel::kError, "memberships.notify_failed",
                         {{"membership", m.id}, {"error", s.to_string()}});
@@ -733,7 +729,7 @@ void SubscriptionService::on_customers_found(Membership& m, const nlohmann::json
   }
   if (!m.customer_dead || !m.customer.empty()) return;  // the create is still trying
   if (m.creates >= config_.creates_max) {
-    give_up(m, batch, now_us, "no customer could be created");
+    give_up(m, now_us, "no customer could be created");
     return;
   }
   const bool aged =
@@ -767,7 +763,7 @@ void SubscriptionService::on_subscriptions_found(Membership& m, const nlohmann::
   }
   if (!m.subscription_dead || !m.subscription.empty()) return;
   if (m.creates >= config_.creates_max) {
-    give_up(m, batch, now_us, "no subscription could be created");
+    give_up(m, now_us, "no subscription could be created");
     return;
   }
   const bool aged =
@@ -775,8 +771,7 @@ void SubscriptionService::on_subscriptions_found(Membership& m, const nlohmann::
   enqueue_create_subscription(m, batch, now_us, /*reuse_key=*/!aged);
 }
 
-void SubscriptionService::give_up(Membership& m, WriteBatch& batch, TimeUs now_us,
-                                  std::string_view why) {
+void SubscriptionService::give_up(Membership& m, TimeUs now_us, std::string_view why) {
   m.customer_dead = false;
   m.subscription_dead = false;
   set_status(m, MemberStatus::kFailed, now_us);
@@ -795,7 +790,7 @@ void SubscriptionService::on_failure(const Job& job, const resilience::DlqEntry&
     // Whatever the reason, Stripe may hold a customer made with this key: search first.
     m.customer_dead = true;
     if (refused) {
-      give_up(m, batch, now_us, "Stripe refused the customer: " + entry.detail);
+      give_up(m, now_us, "Stripe refused the customer: " + entry.detail);
     } else {
       enqueue_read(m, batch, now_us, now_us + config_.search_settle_us);
     }
@@ -803,7 +798,7 @@ void SubscriptionService::on_failure(const Job& job, const resilience::DlqEntry&
     if (job.id != m.subscription_job_id || !m.subscription.empty()) return;
     m.subscription_dead = true;
     if (refused) {
-      give_up(m, batch, now_us, "Stripe refused the subscription: " + entry.detail);
+      give_up(m, now_us, "Stripe refused the subscription: " + entry.detail);
     } else {
       enqueue_read(m, batch, now_us, now_us);  // the customer's list does not lag
     }

@@ -159,7 +159,7 @@ class SubscriptionService final : public resilience::JobHandler {
   void on_subscriptions_found(Membership& m, const nlohmann::json& body, WriteBatch& batch,
                               TimeUs now_us);
   // Neither create may run again: the membership failed.
-  void give_up(Membership& m, WriteBatch& batch, TimeUs now_us, std::string_view why);
+  void give_up(Membership& m, TimeUs now_us, std::string_view why);
   void dun(Membership& m, const nlohmann::json& invoice, WriteBatch& batch, TimeUs now_us);
   void alert(TimeUs now_us, std::string kind, std::string subject, std::string message);
 

@@ -306,10 +306,11 @@ TEST_F(SubscriptionServiceTest, DunningNoticeGoesToWhatsAppOncePerInvoiceWhenEna
   const std::string id = active_member();
   event("invoice.payment_failed", invoice("in_2", id, true), kStartS + 100);
   event("invoice.payment_failed", invoice("in_2", id, true), kStartS + 3'700);
-  const std::string nid =
-      notifications::notification_id(notifications::NotificationKind::kPaymentFailed, "in_2");
+  const std::string nid = notifications::notification_id(
+      notifications::NotificationKind::kMembershipPaymentFailed, "in_2");
   notifications::Notification n;
   ASSERT_TRUE(wa.find(nid, &n).is_ok());
+  EXPECT_EQ(n.kind, notifications::NotificationKind::kMembershipPaymentFailed);
   EXPECT_EQ(n.guest, "g_1");
   EXPECT_EQ(n.recipient, notifications::guest_wa_id("g_1"));
   EXPECT_EQ(fp.store.size(notifications::kNotificationsTable), 1u);
