@@ -297,6 +297,10 @@ void NotificationService::on_commit(const WriteBatch& batch, WriteBatch& out, Ti
       notify(NotificationKind::kPaymentFailed, stay, out, now_us);
     }
   }
+  // Every commit passes here, so this sees any change to the rows the timer waits for.
+  for (const WriteBatch::Op& op : out.ops()) {
+    if (op.table == kUnconfirmedTable || op.table == kRemindersTable) due_rows_changed_ = true;
+  }
 }
 
 resilience::Classification NotificationService::classify(const resilience::Job& job,
@@ -454,7 +458,12 @@ Status NotificationService::recover(TimeUs now_us) {
   return Status::ok();
 }
 
-void NotificationService::settle(TimeUs) { rearm(); }
+void NotificationService::settle(TimeUs) {
+  // Called after every request and timer: scan only when a commit touched the due rows.
+  if (!due_rows_changed_) return;
+  due_rows_changed_ = false;
+  rearm();
+}
 
 void NotificationService::rearm() {
   std::optional<TimeUs> want;

@@ -165,6 +165,9 @@ class NotificationService final : public resilience::JobHandler,
   resilience::Dispatcher* dispatcher_;
   std::vector<WriteBatch::Op> enqueued_;
   std::optional<TimeUs> armed_at_us_;
+  // A batch put or erased an unconfirmed or reminder row since the last settle (on_commit sees
+  // every batch): only then can the timer have to move. True at first, so recovery looks.
+  bool due_rows_changed_ = true;
 };
 
 }  // namespace intsim::core::notifications
