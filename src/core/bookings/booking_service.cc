@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "src/core/api/json_api.h"
 #include "src/core/assert.h"
 #include "src/core/ical/date.h"
 #include "src/core/payments/currency.h"
@@ -11,16 +12,8 @@
 namespace intsim::core::bookings {
 namespace {
 
-HttpResponse json_response(int status, const nlohmann::json& body) {
-  return {status, {{"Content-Type", "application/json"}}, body.dump()};
-}
-
-HttpResponse error_response(int status, std::string_view code, std::string message,
-                            std::string_view param = {}) {
-  nlohmann::json e = {{"code", code}, {"message", std::move(message)}};
-  if (!param.empty()) e["param"] = param;
-  return json_response(status, {{"error", std::move(e)}});
-}
+using api::error_response;
+using api::json_response;
 
 // "YYYY-MM-DD" naming a real date.
 bool parse_iso_date(std::string_view text, Night* out) {
@@ -391,32 +384,12 @@ HttpResponse BookingService::cancel_request(std::string_view booking_id, TimeUs 
 }
 
 HttpResponse BookingService::create(const HttpRequest& request, TimeUs now_us) {
-  const std::optional<std::string_view> key = request.header("Idempotency-Key");
-  if (key) {
-    if (key->empty() || key->size() > 255) {
-      return error_response(400, "invalid_idempotency_key", "1 to 255 characters",
-                            "Idempotency-Key");
-    }
-    std::string row;
-    if (ports_.store->get(kBookingRequestsTable, *key, &row).is_ok()) {
-      const nlohmann::json stored = nlohmann::json::parse(row, nullptr, false);
-      if (stored.is_object() && stored.value("request", "") == request.body) {
-        HttpResponse replay = json_response(stored.value("status", 500),
-                                            nlohmann::json::parse(stored.value("body", "{}")));
-        replay.headers.push_back({"Idempotent-Replayed", "true"});
-        return replay;
-      }
-      return error_response(422, "idempotency_key_reused",
-                            "this Idempotency-Key was used with another request");
-    }
+  if (auto replayed = api::replay_or_refuse(*ports_.store, kBookingRequestsTable, request)) {
+    return *replayed;
   }
   // Validation: every answer below is final for this request, so it is stored under the key.
   auto answer = [&](HttpResponse response, WriteBatch batch) {
-    if (key) {
-      const nlohmann::json stored = {
-          {"request", request.body}, {"status", response.status}, {"body", response.body}};
-      batch.put(kBookingRequestsTable, *key, stored.dump());
-    }
+    api::remember_answer(kBookingRequestsTable, request, response, batch);
     if (batch.empty()) return response;
     if (Status s = commit(batch, now_us); !s.is_ok()) {
       return error_response(503, "unavailable", "could not record the booking: " + s.message());

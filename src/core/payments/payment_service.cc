@@ -8,6 +8,7 @@
 #include "src/core/assert.h"
 #include "src/core/payments/currency.h"
 #include "src/core/payments/form_codec.h"
+#include "src/core/payments/stripe_jobs.h"
 #include "src/core/resilience/idempotency.h"
 
 namespace intsim::core::payments {
@@ -17,27 +18,6 @@ using resilience::Classification;
 using resilience::DeadReason;
 using resilience::Job;
 using resilience::Outcome;
-
-std::string str(const nlohmann::json& j, std::string_view key) {
-  if (!j.is_object()) return "";
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-std::int64_t num(const nlohmann::json& j, std::string_view key) {
-  if (!j.is_object()) return 0;
-  const auto it = j.find(key);
-  return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
-
-nlohmann::json parse(std::string_view body) {
-  return nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-}
-
-std::string error_code(const HttpResponse& response) {
-  const nlohmann::json j = parse(response.body);
-  return j.is_object() && j.contains("error") ? str(j["error"], "code") : "";
-}
 
 // Stripe's search query language quotes values with single quotes; ours are generated ids
 // ("bk_" and hex), so they never contain one.
@@ -173,27 +153,12 @@ void PaymentService::alert(TimeUs now_us, std::string kind, std::string subject,
 
 Job PaymentService::stripe_job(std::string_view kind, std::string method, std::string target,
                                std::string body) const {
-  Job job;
-  job.kind = std::string(kind);
-  job.peer = config_.peer;
-  job.method = std::move(method);
-  job.target = std::move(target);
-  // The secret key is not in the job: the dispatcher adds it at send time (PeerPolicy::
-  // credential_headers), so outbox and DLQ rows never hold it.
-  if (!body.empty()) job.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
-  job.body = std::move(body);
-  return job;
+  return payments::stripe_job(config_.peer, kind, std::move(method), std::move(target),
+                              std::move(body));
 }
 
 std::string PaymentService::enqueue(WriteBatch& batch, Job job, TimeUs now_us) {
-  WriteBatch mine;
-  const std::string id = dispatcher_->enqueue(mine, std::move(job), now_us);
-  for (const WriteBatch::Op& op : mine.ops()) {
-    INTSIM_ASSERT(op.value.has_value());
-    batch.put(op.table, op.key, *op.value);
-    enqueued_.push_back(op);
-  }
-  return id;
+  return enqueue_into(*dispatcher_, batch, std::move(job), now_us, &enqueued_);
 }
 
 void PaymentService::enqueue_create(Payment& p, WriteBatch& batch, TimeUs now_us, bool reuse_key) {
@@ -376,8 +341,8 @@ void PaymentService::transition(Payment& p, PayStatus to, WriteBatch& batch, Tim
 
 void PaymentService::absorb(Payment& p, const nlohmann::json& pi, Via via,
                             std::int64_t event_created_s, WriteBatch& batch, TimeUs now_us) {
-  const std::string id = str(pi, "id");
-  const std::string stripe_status = str(pi, "status");
+  const std::string id = json_str(pi, "id");
+  const std::string stripe_status = json_str(pi, "status");
   if (id.empty() || stripe_status.empty()) return;
   if (p.payment_intent.empty()) {
     p.payment_intent = id;
@@ -429,12 +394,12 @@ Classification PaymentService::classify(const Job& job, const HttpResult& result
     const int status = result.response.status;
     // A card decline is Stripe's answer about the payment, not a failure of the request.
     if (status == 402 && job.kind == kCreateKind) return {Outcome::kSuccess, false, "declined"};
-    if (status == 409 && error_code(result.response) == "idempotency_key_in_use") {
+    if (status == 409 && stripe_error_code(result.response) == "idempotency_key_in_use") {
       // The first request with this key is still running: ask again, the answer will come.
       return {Outcome::kRetryable, false, "idempotency_key_in_use"};
     }
     if (status == 400 && job.kind == kRefundKind &&
-        error_code(result.response) == "charge_already_refunded") {
+        stripe_error_code(result.response) == "charge_already_refunded") {
       return {Outcome::kSuccess, false, "already_refunded"};
     }
   }
@@ -444,7 +409,7 @@ Classification PaymentService::classify(const Job& job, const HttpResult& result
 void PaymentService::on_success(const Job& job, const HttpResponse& response, WriteBatch& batch,
                                 TimeUs now_us) {
   Payment p;
-  const nlohmann::json body = parse(response.body);
+  const nlohmann::json body = parse_json(response.body);
   std::string booking_id = booking_of_job(job);
   if (booking_id.empty() && job.kind == kRetrieveKind) booking_id = booking_of(body, "id");
   if (booking_id.empty() || !load(booking_id, &p).is_ok()) {
@@ -491,11 +456,11 @@ void PaymentService::on_refund_result(Payment& p, const HttpResponse& response, 
     // charge_already_refunded: we refund the whole remainder, so everything captured is back.
     p.charge_refunded = std::max(p.charge_refunded, p.amount);
   } else {
-    const nlohmann::json r = parse(response.body);
-    const std::string id = str(r, "id");
-    const std::string status = str(r, "status");
+    const nlohmann::json r = parse_json(response.body);
+    const std::string id = json_str(r, "id");
+    const std::string status = json_str(r, "status");
     if (!id.empty() && (status == "succeeded" || status == "pending")) {
-      p.refunds[id] = num(r, "amount");
+      p.refunds[id] = json_int(r, "amount");
     }
   }
   p.refund = RefundState::kDone;
@@ -516,7 +481,7 @@ void PaymentService::on_search_result(Payment& p, const nlohmann::json& body, Wr
   {
     for (const nlohmann::json& pi : body["data"]) {
       if (pi.is_object() && pi.contains("metadata") &&
-          str(pi["metadata"], "booking_id") == p.booking_id) {
+          json_str(pi["metadata"], "booking_id") == p.booking_id) {
         found.push_back(pi);
       }
     }
@@ -529,13 +494,13 @@ void PaymentService::on_search_result(Payment& p, const nlohmann::json& body, Wr
     const nlohmann::json* pick = nullptr;
     int succeeded = 0;
     for (const nlohmann::json& pi : found) {
-      if (str(pi, "status") == "succeeded") ++succeeded;
+      if (json_str(pi, "status") == "succeeded") ++succeeded;
     }
     for (const nlohmann::json& pi : found) {
-      if (!p.payment_intent.empty() && str(pi, "id") == p.payment_intent) pick = &pi;
+      if (!p.payment_intent.empty() && json_str(pi, "id") == p.payment_intent) pick = &pi;
     }
     for (const nlohmann::json& pi : found) {
-      if (!pick && str(pi, "status") == "succeeded") pick = &pi;
+      if (!pick && json_str(pi, "status") == "succeeded") pick = &pi;
     }
     if (!pick) pick = &found.front();
     if (succeeded > 1) {
@@ -612,10 +577,10 @@ void PaymentService::on_failure(const Job& job, const resilience::DlqEntry& entr
 
 std::string PaymentService::booking_of(const nlohmann::json& object, std::string_view pi_field) {
   if (object.is_object() && object.contains("metadata")) {
-    std::string b = str(object["metadata"], "booking_id");
+    std::string b = json_str(object["metadata"], "booking_id");
     if (!b.empty()) return b;
   }
-  const std::string pi = str(object, pi_field);
+  const std::string pi = json_str(object, pi_field);
   if (pi.empty()) return "";
   std::string booking;
   if (!ports_.store->get(kPaymentsByPiTable, pi, &booking).is_ok()) return "";
@@ -630,7 +595,7 @@ Status PaymentService::apply(const webhook::VerifiedEvent& event, WriteBatch& ef
     return Status::ok();  // authentic but not an event we understand: nothing to do
   }
   const nlohmann::json object = payload["data"].value("object", nlohmann::json());
-  const std::int64_t created_s = num(payload, "created");
+  const std::int64_t created_s = json_int(payload, "created");
   const std::string& type = event.type;
   if (type.starts_with("payment_intent.")) {
     return apply_payment_intent(object, created_s, effects, now_us);
@@ -662,8 +627,8 @@ Status PaymentService::apply_charge_refunded(const nlohmann::json& charge, Write
   if (Status s = load(booking_id, &p); !s.is_ok()) {
     return s.code() == Status::Code::kNotFound ? Status::ok() : s;
   }
-  if (str(charge, "payment_intent") != p.payment_intent) return Status::ok();
-  p.charge_refunded = std::max(p.charge_refunded, num(charge, "amount_refunded"));
+  if (json_str(charge, "payment_intent") != p.payment_intent) return Status::ok();
+  p.charge_refunded = std::max(p.charge_refunded, json_int(charge, "amount_refunded"));
   p.update_refunded();
   if (p.refunded >= p.amount && p.refund != RefundState::kFailed) p.refund = RefundState::kDone;
   save(p, batch, now_us);
@@ -678,9 +643,9 @@ Status PaymentService::apply_refund(const std::string& type, const nlohmann::jso
   if (Status s = load(booking_id, &p); !s.is_ok()) {
     return s.code() == Status::Code::kNotFound ? Status::ok() : s;
   }
-  if (str(refund, "payment_intent") != p.payment_intent) return Status::ok();
-  const std::string id = str(refund, "id");
-  const std::string status = str(refund, "status");
+  if (json_str(refund, "payment_intent") != p.payment_intent) return Status::ok();
+  const std::string id = json_str(refund, "id");
+  const std::string status = json_str(refund, "status");
   if (status == "failed" || status == "canceled" || type == "refund.failed") {
     alert(now_us, "refund_failed", p.booking_id,
           fmt::format("refund {} for booking {} is {}", id, p.booking_id, status));
@@ -688,7 +653,7 @@ Status PaymentService::apply_refund(const std::string& type, const nlohmann::jso
       p.refund = RefundState::kRetry;
     }
   } else if (!id.empty()) {
-    p.refunds[id] = num(refund, "amount");
+    p.refunds[id] = json_int(refund, "amount");
     p.update_refunded();
     if (p.refunded >= p.amount) p.refund = RefundState::kDone;
   }
@@ -704,7 +669,7 @@ Status PaymentService::apply_dispute(const std::string& type, const nlohmann::js
   if (Status s = load(booking_id, &p); !s.is_ok()) {
     return s.code() == Status::Code::kNotFound ? Status::ok() : s;
   }
-  const std::string status = str(dispute, "status");
+  const std::string status = json_str(dispute, "status");
   // Dispute statuses move needs_response -> under_review -> won | lost; keep the furthest.
   auto rank = [](std::string_view s) {
     if (s == "won" || s == "lost") return 2;
@@ -716,7 +681,7 @@ Status PaymentService::apply_dispute(const std::string& type, const nlohmann::js
     p.disputed = true;
     alert(now_us, "dispute", p.booking_id,
           fmt::format("charge of booking {} ({}) disputed: {} ({})", p.booking_id, p.payment_intent,
-                      str(dispute, "reason"), type));
+                      json_str(dispute, "reason"), type));
   }
   if (rank(status) > rank(p.dispute_status)) p.dispute_status = status;
   save(p, batch, now_us);

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 
+#include "src/core/api/json_api.h"
 #include "src/core/assert.h"
 #include "src/core/bookings/stay.h"
 #include "src/core/notifications/notification_service.h"
 #include "src/core/payments/currency.h"
 #include "src/core/payments/form_codec.h"
+#include "src/core/payments/stripe_jobs.h"
 #include "src/core/resilience/idempotency.h"
 
 namespace intsim::core::payments {
@@ -19,25 +21,9 @@ using resilience::DeadReason;
 using resilience::Job;
 using resilience::Outcome;
 
-std::string str(const nlohmann::json& j, std::string_view key) {
-  if (!j.is_object()) return "";
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-std::int64_t num(const nlohmann::json& j, std::string_view key) {
-  if (!j.is_object()) return 0;
-  const auto it = j.find(key);
-  return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
-
-nlohmann::json parse(std::string_view body) {
-  return nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-}
-
 std::string membership_in_metadata(const nlohmann::json& object) {
   return object.is_object() && object.contains("metadata")
-             ? str(object["metadata"], "membership_id")
+             ? json_str(object["metadata"], "membership_id")
              : "";
 }
 
@@ -50,15 +36,8 @@ std::string lower(std::string s) {
   return s;
 }
 
-HttpResponse json_response(int status, const nlohmann::json& body) {
-  return {status, {{"Content-Type", "application/json"}}, body.dump()};
-}
-HttpResponse error_response(int status, std::string_view code, std::string message,
-                            std::string_view param = {}) {
-  nlohmann::json e = {{"code", code}, {"message", std::move(message)}};
-  if (!param.empty()) e["param"] = param;
-  return json_response(status, {{"error", std::move(e)}});
-}
+using api::error_response;
+using api::json_response;
 
 // Stripe's time of an answer, from its Date header; 0 when absent (then the answer counts as
 // news of an unknown second: taken only over nothing, see absorb).
@@ -187,8 +166,8 @@ std::string SubscriptionService::membership_of(const nlohmann::json& object) {
     id = membership_in_metadata(object["subscription_details"]);
   }
   if (!id.empty()) return id;
-  std::string sub =
-      str(object, "object") == "subscription" ? str(object, "id") : str(object, "subscription");
+  std::string sub = json_str(object, "object") == "subscription" ? json_str(object, "id")
+                                                                 : json_str(object, "subscription");
   if (sub.empty()) return "";
   ports_.store->get(kMembershipsBySubTable, sub, &id);
   return id;
@@ -230,26 +209,12 @@ std::string SubscriptionService::membership_of_job(const Job& job) {
 
 Job SubscriptionService::stripe_job(std::string_view kind, std::string method, std::string target,
                                     std::string body) const {
-  Job job;
-  job.kind = std::string(kind);
-  job.peer = config_.peer;
-  job.method = std::move(method);
-  job.target = std::move(target);
-  // The secret key is added at send time (PeerPolicy::credential_headers), never stored.
-  if (!body.empty()) job.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
-  job.body = std::move(body);
-  return job;
+  return payments::stripe_job(config_.peer, kind, std::move(method), std::move(target),
+                              std::move(body));
 }
 
 std::string SubscriptionService::enqueue(WriteBatch& batch, Job job, TimeUs now_us) {
-  WriteBatch mine;
-  const std::string id = dispatcher_->enqueue(mine, std::move(job), now_us);
-  for (const WriteBatch::Op& op : mine.ops()) {
-    INTSIM_ASSERT(op.value.has_value());
-    batch.put(op.table, op.key, *op.value);
-    enqueued_.push_back(op);
-  }
-  return id;
+  return enqueue_into(*dispatcher_, batch, std::move(job), now_us, &enqueued_);
 }
 
 namespace {
@@ -385,32 +350,12 @@ HttpResponse SubscriptionService::handle(const HttpRequest& request, TimeUs now_
 }
 
 HttpResponse SubscriptionService::create(const HttpRequest& request, TimeUs now_us) {
-  const std::optional<std::string_view> key = request.header("Idempotency-Key");
-  if (key) {
-    if (key->empty() || key->size() > 255) {
-      return error_response(400, "invalid_idempotency_key", "1 to 255 characters",
-                            "Idempotency-Key");
-    }
-    std::string row;
-    if (ports_.store->get(kMembershipRequestsTable, *key, &row).is_ok()) {
-      const nlohmann::json stored = parse(row);
-      if (stored.is_object() && stored.value("request", "") == request.body) {
-        HttpResponse replay =
-            json_response(stored.value("status", 500), parse(stored.value("body", "{}")));
-        replay.headers.push_back({"Idempotent-Replayed", "true"});
-        return replay;
-      }
-      return error_response(422, "idempotency_key_reused",
-                            "this Idempotency-Key was used with another request");
-    }
+  if (auto replayed = api::replay_or_refuse(*ports_.store, kMembershipRequestsTable, request)) {
+    return *replayed;
   }
   // Every answer below is final for this request, so it is stored under the key.
   auto answer = [&](HttpResponse response, WriteBatch batch) {
-    if (key) {
-      const nlohmann::json stored = {
-          {"request", request.body}, {"status", response.status}, {"body", response.body}};
-      batch.put(kMembershipRequestsTable, *key, stored.dump());
-    }
+    api::remember_answer(kMembershipRequestsTable, request, response, batch);
     if (batch.empty()) return response;
     if (Status s = ports_.store->commit(batch); !s.is_ok()) {
       enqueued_.clear();
@@ -418,7 +363,7 @@ HttpResponse SubscriptionService::create(const HttpRequest& request, TimeUs now_
     }
     return response;
   };
-  const nlohmann::json body = parse(request.body);
+  const nlohmann::json body = parse_json(request.body);
   if (!body.is_object()) {
     return answer(error_response(400, "invalid_json", "the body must be a JSON object"), {});
   }
@@ -510,7 +455,7 @@ void SubscriptionService::set_status(Membership& m, MemberStatus to, TimeUs now_
 
 void SubscriptionService::absorb(Membership& m, const nlohmann::json& sub, std::int64_t at_s,
                                  WriteBatch& batch, TimeUs now_us) {
-  const std::string id = str(sub, "id");
+  const std::string id = json_str(sub, "id");
   if (id.empty()) return;
   if (!m.subscription.empty() && m.subscription != id) {
     // A second subscription for one membership: a create made again under a new key after its
@@ -520,13 +465,13 @@ void SubscriptionService::absorb(Membership& m, const nlohmann::json& sub, std::
     return;
   }
   learn_subscription(m, id, batch);
-  learn_customer(m, str(sub, "customer"), batch);
+  learn_customer(m, json_str(sub, "customer"), batch);
   m.subscription_dead = false;
-  if (const std::int64_t end_s = num(sub, "current_period_end"); end_s > 0) {
+  if (const std::int64_t end_s = json_int(sub, "current_period_end"); end_s > 0) {
     m.news_expected_us = end_s * kUsPerSec;  // the renewal
   }
   MemberStatus incoming;
-  if (!member_status_from_stripe(str(sub, "status"), &incoming)) return;
+  if (!member_status_from_stripe(json_str(sub, "status"), &incoming)) return;
   m.updated_at_us = now_us;
   // An answer without a Date is taken over nothing but our own "creating".
   if (at_s == 0 && m.status != MemberStatus::kCreating && !is_final(incoming)) return;
@@ -547,9 +492,9 @@ void SubscriptionService::absorb(Membership& m, const nlohmann::json& sub, std::
 
 void SubscriptionService::dun(Membership& m, const nlohmann::json& invoice, WriteBatch& batch,
                               TimeUs now_us) {
-  const std::string inv = str(invoice, "id");
+  const std::string inv = json_str(invoice, "id");
   ports_.metrics->count("intsim_invoice_payment_failures_total", config_.peer,
-                        str(invoice, "billing_reason"));
+                        json_str(invoice, "billing_reason"));
   std::string& state = m.invoices[inv];
   if (state == "paid") return;  // an old failure, reported after the invoice was paid
   state = "failed";
@@ -558,7 +503,7 @@ void SubscriptionService::dun(Membership& m, const nlohmann::json& invoice, Writ
   const nlohmann::json next = invoice.value("next_payment_attempt", nlohmann::json());
   alert(now_us, "dunning", m.id,
         fmt::format("invoice {} of membership {} ({}) failed (attempt {}); {}", inv, m.id, m.guest,
-                    num(invoice, "attempt_count"),
+                    json_int(invoice, "attempt_count"),
                     next.is_number_integer()
                         ? fmt::format("Stripe retries at {}", next.get<std::int64_t>())
                         : std::string("no retry scheduled")));
@@ -585,7 +530,7 @@ Status SubscriptionService::apply(const webhook::VerifiedEvent& event, WriteBatc
     return Status::ok();
   }
   const nlohmann::json object = payload["data"].value("object", nlohmann::json());
-  const std::int64_t created_s = num(payload, "created");
+  const std::int64_t created_s = json_int(payload, "created");
   const std::string id = membership_of(object);
   Membership m;
   if (id.empty()) return Status::ok();  // not one of ours
@@ -596,10 +541,10 @@ Status SubscriptionService::apply(const webhook::VerifiedEvent& event, WriteBatc
   if (about_sub) {
     absorb(m, object, created_s, effects, now_us);
   } else if (type == "invoice.payment_failed" || type == "invoice.paid") {
-    learn_subscription(m, str(object, "subscription"), effects);
-    learn_customer(m, str(object, "customer"), effects);
+    learn_subscription(m, json_str(object, "subscription"), effects);
+    learn_customer(m, json_str(object, "customer"), effects);
     if (type == "invoice.paid") {
-      std::string& state = m.invoices[str(object, "id")];
+      std::string& state = m.invoices[json_str(object, "id")];
       if (state == "failed") {
         ports_.metrics->count("intsim_dunning_recovered_total", config_.peer, "paid");
       }
@@ -613,7 +558,7 @@ Status SubscriptionService::apply(const webhook::VerifiedEvent& event, WriteBatc
     // failed with a retry ahead, a renewal is past_due. The end of retries is the
     // subscription's own event (canceled or unpaid, as Stripe is configured).
     const bool paid = type == "invoice.paid";
-    const bool retrying = !paid && str(object, "billing_reason") == "subscription_cycle" &&
+    const bool retrying = !paid && json_str(object, "billing_reason") == "subscription_cycle" &&
                           object.value("next_payment_attempt", nlohmann::json()).is_number();
     if ((paid || retrying) && !m.subscription.empty()) {
       const nlohmann::json as_sub = {{"id", m.subscription},
@@ -631,10 +576,7 @@ Status SubscriptionService::apply(const webhook::VerifiedEvent& event, WriteBatc
 Classification SubscriptionService::classify(const Job& job, const HttpResult& result) {
   if (result.has_response()) {
     const int status = result.response.status;
-    const nlohmann::json body = parse(result.response.body);
-    const std::string code =
-        body.is_object() && body.contains("error") ? str(body["error"], "code") : "";
-    if (status == 409 && code == "idempotency_key_in_use") {
+    if (status == 409 && stripe_error_code(result.response) == "idempotency_key_in_use") {
       return {Outcome::kRetryable, false, "idempotency_key_in_use"};
     }
     // Cancelling what is already canceled: done (absorb learns how it ended from a read).
@@ -654,11 +596,11 @@ void SubscriptionService::on_success(const Job& job, const HttpResponse& respons
                       {{"job", job.id}, {"kind", job.kind}});
     return;
   }
-  const nlohmann::json body = parse(response.body);
+  const nlohmann::json body = parse_json(response.body);
   const std::int64_t at_s = date_of(response);
   if (job.kind == kCreateCustomerKind) {
     if (job.id == m.customer_job_id) m.customer_dead = false;
-    learn_customer(m, str(body, "id"), batch);
+    learn_customer(m, json_str(body, "id"), batch);
     if (m.customer.empty() && job.id == m.customer_job_id) {
       // A 2xx whose body we cannot read proves the create ran, not what it made: find it.
       m.customer_dead = true;
@@ -720,7 +662,7 @@ void SubscriptionService::on_customers_found(Membership& m, const nlohmann::json
     return;  // the next reconciliation pass reads again
   }
   if (!found->empty()) {
-    learn_customer(m, str(found->front(), "id"), batch);
+    learn_customer(m, json_str(found->front(), "id"), batch);
     m.customer_dead = false;
     if (m.subscription.empty() && m.subscription_job_id.empty() && !is_final(m.status)) {
       enqueue_create_subscription(m, batch, now_us, /*reuse_key=*/false);
@@ -752,10 +694,11 @@ void SubscriptionService::on_subscriptions_found(Membership& m, const nlohmann::
     }
     // A list shows the present; it has no time of its own here, so it only settles creating.
     const nlohmann::json& pick = found->front();
-    learn_subscription(m, str(pick, "id"), batch);
+    learn_subscription(m, json_str(pick, "id"), batch);
     m.subscription_dead = false;
     MemberStatus s;
-    if (m.status == MemberStatus::kCreating && member_status_from_stripe(str(pick, "status"), &s)) {
+    if (m.status == MemberStatus::kCreating &&
+        member_status_from_stripe(json_str(pick, "status"), &s)) {
       set_status(m, s, now_us);
     }
     enqueue_read(m, batch, now_us, now_us);  // the retrieve carries a Date: the merge decides
