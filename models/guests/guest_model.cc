@@ -27,21 +27,15 @@ std::string_view attempt_state_name(BookingAttempt::State state) {
 
 GuestModel::GuestModel(sim::Network& network, GuestConfig config, std::string name,
                        std::string core_node)
-    : network_(network),
-      config_(std::move(config)),
-      ports_(network, network.add_node(name), network.simulation().rng("node." + name)),
-      rng_(network.simulation().rng(name)) {
+    : ApiClientNode(network, name, core_node, config.bookings_per_day), config_(std::move(config)) {
   INTSIM_ASSERT(!config_.units.empty() && !config_.currencies.empty());
   INTSIM_ASSERT(config_.nights_min >= 1 && config_.nights_min <= config_.nights_max);
-  ports_.http.set_sink(this);
-  const auto core = network_.find_node(core_node);
-  INTSIM_ASSERT_MSG(core.has_value(), "the core node must exist before the guests");
-  ports_.http.alias("core", *core);
-  kind_ = network_.simulation().register_kind(name + ".act", this);
 }
 
 std::string GuestModel::busy_reason() const {
-  if (!in_flight_.empty()) return fmt::format("{} guest requests in flight", in_flight_.size());
+  if (requests_in_flight() > 0) {
+    return fmt::format("{} guest requests in flight", requests_in_flight());
+  }
   for (const BookingAttempt& a : attempts_) {
     if (a.state == BookingAttempt::State::kPending) {
       return fmt::format("booking attempt {} of {} is waiting to retry", a.idempotency_key,
@@ -55,41 +49,10 @@ std::string GuestModel::busy_reason() const {
   return "";
 }
 
-void GuestModel::start() {
-  arriving_ = true;
-  schedule_next_arrival();
-}
-
-void GuestModel::stop_arrivals() {
-  arriving_ = false;
-  if (next_arrival_.valid()) network_.simulation().cancel(next_arrival_);
-  next_arrival_ = {};
-}
-
-void GuestModel::schedule_next_arrival() {
-  if (!arriving_ || config_.bookings_per_day <= 0) return;
-  const double mean_us = static_cast<double>(core::kUsPerDay) / config_.bookings_per_day;
-  const auto delay_us = static_cast<core::TimeUs>(rng_.exponential(mean_us)) + 1;
-  next_arrival_ = network_.simulation().after(delay_us, kind_, network_.node_actor(ports_.node),
-                                              arg(kArrive, 0));
-}
-
-void GuestModel::on_event(const sim::Event& event) {
-  const auto action = static_cast<Action>(event.arg & 3);
-  const std::size_t index = event.arg >> 2;
-  switch (action) {
-    case kArrive:
-      next_arrival_ = {};
-      arrive();
-      schedule_next_arrival();
-      break;
-    case kRetry:
-      send_booking(index);
-      break;
-    case kCancel:
-      send_cancel(index);
-      break;
-  }
+void GuestModel::act(std::uint64_t action, std::size_t index) {
+  if (action == kRetry) return send_booking(index);
+  INTSIM_ASSERT(action == kCancel);
+  send_cancel(index);
 }
 
 void GuestModel::arrive() {
@@ -126,9 +89,7 @@ void GuestModel::send_booking(std::size_t index) {
       "/api/bookings",
       {{"Content-Type", "application/json"}, {"Idempotency-Key", a.idempotency_key}},
       body.dump()};
-  const core::RequestId id = next_request_id_++;
-  in_flight_.emplace(id, std::make_pair(index, kRetry));
-  ports_.http.send(id, "core", std::move(req), now_us() + config_.request_timeout_us);
+  send(std::move(req), index, kRetry, config_.request_timeout_us);
 }
 
 void GuestModel::send_cancel(std::size_t index) {
@@ -139,24 +100,15 @@ void GuestModel::send_cancel(std::size_t index) {
                         fmt::format("/api/bookings/{}/cancel", a.booking_id),
                         {{"Content-Type", "application/json"}},
                         "{}"};
-  const core::RequestId id = next_request_id_++;
-  in_flight_.emplace(id, std::make_pair(index, kCancel));
-  ports_.http.send(id, "core", std::move(req), now_us() + config_.request_timeout_us);
+  send(std::move(req), index, kCancel, config_.request_timeout_us);
 }
 
 void GuestModel::schedule_retry(std::size_t index, Action action) {
-  const BookingAttempt& a = attempts_[index];
-  const int shift = a.attempts < 10 ? a.attempts : 10;
-  const core::TimeUs delay_us = config_.retry_delay_us << (shift - 1);
-  network_.simulation().after(delay_us, kind_, network_.node_actor(ports_.node),
-                              arg(action, index));
+  later(retry_backoff_us(config_.retry_delay_us, attempts_[index].attempts), action, index);
 }
 
-void GuestModel::on_http_result(core::RequestId id, core::HttpResult result, core::TimeUs) {
-  const auto it = in_flight_.find(id);
-  if (it == in_flight_.end()) return;
-  const auto [index, action] = it->second;
-  in_flight_.erase(it);
+void GuestModel::on_answer(std::size_t index, std::uint64_t action,
+                           const core::HttpResult& result) {
   BookingAttempt& a = attempts_[index];
   const bool answered = result.has_response();
   const int status = answered ? result.response.status : 0;
@@ -195,10 +147,8 @@ void GuestModel::on_http_result(core::RequestId id, core::HttpResult result, cor
     a.state = BookingAttempt::State::kCreated;
     a.booking_id = body["booking_id"].get<std::string>();
     if (a.cancel_planned && !a.booking_id.empty()) {
-      const core::TimeUs later_us =
-          rng_.uniform_range(config_.cancel_after_us_min, config_.cancel_after_us_max);
-      network_.simulation().after(later_us, kind_, network_.node_actor(ports_.node),
-                                  arg(kCancel, index));
+      later(rng_.uniform_range(config_.cancel_after_us_min, config_.cancel_after_us_max), kCancel,
+            index);
     }
     return;
   }

@@ -13,8 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/network.h"
-#include "sim/node_ports.h"
+#include "models/guests/api_client_node.h"
 
 namespace intsim::models::guests {
 
@@ -55,48 +54,30 @@ struct BookingAttempt {
 };
 std::string_view attempt_state_name(BookingAttempt::State state);
 
-class GuestModel final : public sim::Handler, public core::HttpResultSink {
+class GuestModel final : public ApiClientNode {
  public:
   // Adds the node `name`; bookings go to the node named `core_node`.
   GuestModel(sim::Network& network, GuestConfig config, std::string name = "guests",
              std::string core_node = "core");
-
-  // Starts arrivals now; they continue until stop_arrivals() (the liveness phase starts no
-  // new bookings, but retries and planned cancellations go on).
-  void start();
-  void stop_arrivals();
 
   const std::vector<BookingAttempt>& attempts() const { return attempts_; }
   // Empty when no attempt is pending and no cancellation is still to be sent or answered;
   // otherwise what is still open, in words.
   std::string busy_reason() const;
   bool idle() const { return busy_reason().empty(); }
-  sim::NodeId node() const { return ports_.node; }
-
-  void on_event(const sim::Event& event) override;
-  void on_http_result(core::RequestId id, core::HttpResult result, core::TimeUs now_us) override;
 
  private:
-  enum Action : std::uint64_t { kArrive = 0, kRetry = 1, kCancel = 2 };
-  static std::uint64_t arg(Action a, std::uint64_t index) { return (index << 2) | a; }
-  core::TimeUs now_us() const { return network_.node_now_us(ports_.node); }
-  void arrive();
+  // Actions after kArrive (ApiClientNode's).
+  enum Action : std::uint64_t { kRetry = 1, kCancel = 2 };
+  void arrive() override;
+  void act(std::uint64_t action, std::size_t index) override;
+  void on_answer(std::size_t index, std::uint64_t action, const core::HttpResult& result) override;
   void send_booking(std::size_t index);
   void send_cancel(std::size_t index);
   void schedule_retry(std::size_t index, Action action);
-  void schedule_next_arrival();
 
-  sim::Network& network_;
   GuestConfig config_;
-  sim::NodePorts ports_;
-  sim::Rng rng_;
-  std::uint16_t kind_ = 0;
-  bool arriving_ = false;
-  sim::EventId next_arrival_;
   std::vector<BookingAttempt> attempts_;
-  // Requests in flight: request id -> (attempt index, what it was).
-  std::map<core::RequestId, std::pair<std::size_t, Action>> in_flight_;
-  core::RequestId next_request_id_ = 1;
 };
 
 }  // namespace intsim::models::guests

@@ -10,21 +10,16 @@ namespace intsim::models::guests {
 
 MemberModel::MemberModel(sim::Network& network, MemberConfig config, std::string name,
                          std::string core_node)
-    : network_(network),
-      config_(std::move(config)),
-      ports_(network, network.add_node(name), network.simulation().rng("node." + name)),
-      rng_(network.simulation().rng(name)) {
+    : ApiClientNode(network, name, core_node, config.subscriptions_per_day),
+      config_(std::move(config)) {
   INTSIM_ASSERT(!config_.currencies.empty() && config_.guests >= 1);
   INTSIM_ASSERT(config_.cancel_after_us_min <= config_.cancel_after_us_max);
-  ports_.http.set_sink(this);
-  const auto core = network_.find_node(core_node);
-  INTSIM_ASSERT_MSG(core.has_value(), "the core node must exist before the members");
-  ports_.http.alias("core", *core);
-  kind_ = network_.simulation().register_kind(name + ".act", this);
 }
 
 std::string MemberModel::busy_reason() const {
-  if (!in_flight_.empty()) return fmt::format("{} member requests in flight", in_flight_.size());
+  if (requests_in_flight() > 0) {
+    return fmt::format("{} member requests in flight", requests_in_flight());
+  }
   for (const MembershipAttempt& a : attempts_) {
     if (a.state == MembershipAttempt::State::kPending) {
       return fmt::format("subscription {} of {} is waiting to retry", a.idempotency_key, a.guest);
@@ -36,46 +31,10 @@ std::string MemberModel::busy_reason() const {
   return "";
 }
 
-void MemberModel::start() {
-  arriving_ = true;
-  schedule_next_arrival();
-}
-
-void MemberModel::stop_arrivals() {
-  arriving_ = false;
-  if (next_arrival_.valid()) network_.simulation().cancel(next_arrival_);
-  next_arrival_ = {};
-}
-
-void MemberModel::schedule_next_arrival() {
-  if (!arriving_ || config_.subscriptions_per_day <= 0) return;
-  const double mean_us = static_cast<double>(core::kUsPerDay) / config_.subscriptions_per_day;
-  const auto delay_us = static_cast<core::TimeUs>(rng_.exponential(mean_us)) + 1;
-  next_arrival_ = network_.simulation().after(delay_us, kind_, network_.node_actor(ports_.node),
-                                              arg(kArrive, 0));
-}
-
-void MemberModel::later(core::TimeUs delay_us, Action action, std::size_t index) {
-  network_.simulation().after(delay_us, kind_, network_.node_actor(ports_.node),
-                              arg(action, index));
-}
-
-void MemberModel::on_event(const sim::Event& event) {
-  const auto action = static_cast<Action>(event.arg & 3);
-  const std::size_t index = event.arg >> 2;
-  switch (action) {
-    case kArrive:
-      next_arrival_ = {};
-      arrive();
-      schedule_next_arrival();
-      break;
-    case kSubscribe:
-      send_subscribe(index);
-      break;
-    case kCancel:
-      send_cancel(index);
-      break;
-  }
+void MemberModel::act(std::uint64_t action, std::size_t index) {
+  if (action == kSubscribe) return send_subscribe(index);
+  INTSIM_ASSERT(action == kCancel);
+  send_cancel(index);
 }
 
 void MemberModel::arrive() {
@@ -102,9 +61,7 @@ void MemberModel::send_subscribe(std::size_t index) {
       "/api/subscriptions",
       {{"Content-Type", "application/json"}, {"Idempotency-Key", a.idempotency_key}},
       body.dump()};
-  const core::RequestId id = next_request_id_++;
-  in_flight_.emplace(id, std::make_pair(index, kSubscribe));
-  ports_.http.send(id, "core", std::move(req), now_us() + config_.request_timeout_us);
+  send(std::move(req), index, kSubscribe, config_.request_timeout_us);
 }
 
 void MemberModel::send_cancel(std::size_t index) {
@@ -115,24 +72,17 @@ void MemberModel::send_cancel(std::size_t index) {
                         fmt::format("/api/subscriptions/{}/cancel", a.membership_id),
                         {{"Content-Type", "application/json"}},
                         "{}"};
-  const core::RequestId id = next_request_id_++;
-  in_flight_.emplace(id, std::make_pair(index, kCancel));
-  ports_.http.send(id, "core", std::move(req), now_us() + config_.request_timeout_us);
+  send(std::move(req), index, kCancel, config_.request_timeout_us);
 }
 
-void MemberModel::on_http_result(core::RequestId id, core::HttpResult result, core::TimeUs) {
-  const auto it = in_flight_.find(id);
-  if (it == in_flight_.end()) return;
-  const auto [index, action] = it->second;
-  in_flight_.erase(it);
+void MemberModel::on_answer(std::size_t index, std::uint64_t action,
+                            const core::HttpResult& result) {
   MembershipAttempt& a = attempts_[index];
   const bool answered = result.has_response();
   const int status = answered ? result.response.status : 0;
   a.last_status = status;
   const bool transient = !answered || status >= 500 || status == 429;
-  auto backoff = [&](int attempts) {
-    return config_.retry_delay_us << (std::min(attempts, 10) - 1);
-  };
+  auto backoff = [&](int attempts) { return retry_backoff_us(config_.retry_delay_us, attempts); };
 
   if (action == kCancel) {
     // Cancelling twice is harmless: keep asking until the core answers.

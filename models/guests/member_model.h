@@ -13,8 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/network.h"
-#include "sim/node_ports.h"
+#include "models/guests/api_client_node.h"
 
 namespace intsim::models::guests {
 
@@ -46,45 +45,27 @@ struct MembershipAttempt {
   bool cancel_confirmed = false;  // ... and it was 200
 };
 
-class MemberModel final : public sim::Handler, public core::HttpResultSink {
+class MemberModel final : public ApiClientNode {
  public:
   // Adds the node `name`; requests go to the node named `core_node`.
   MemberModel(sim::Network& network, MemberConfig config, std::string name = "members",
               std::string core_node = "core");
 
-  // Starts arrivals now; they go on until stop_arrivals() (retries and planned cancellations
-  // go on after).
-  void start();
-  void stop_arrivals();
-
   const std::vector<MembershipAttempt>& attempts() const { return attempts_; }
   // Empty when nothing is pending; otherwise what is still open, in words.
   std::string busy_reason() const;
-  sim::NodeId node() const { return ports_.node; }
-
-  void on_event(const sim::Event& event) override;
-  void on_http_result(core::RequestId id, core::HttpResult result, core::TimeUs now_us) override;
 
  private:
-  enum Action : std::uint64_t { kArrive = 0, kSubscribe = 1, kCancel = 2 };
-  static std::uint64_t arg(Action a, std::uint64_t index) { return (index << 2) | a; }
-  core::TimeUs now_us() const { return network_.node_now_us(ports_.node); }
-  void arrive();
+  // Actions after kArrive (ApiClientNode's).
+  enum Action : std::uint64_t { kSubscribe = 1, kCancel = 2 };
+  void arrive() override;
+  void act(std::uint64_t action, std::size_t index) override;
+  void on_answer(std::size_t index, std::uint64_t action, const core::HttpResult& result) override;
   void send_subscribe(std::size_t index);
   void send_cancel(std::size_t index);
-  void later(core::TimeUs delay_us, Action action, std::size_t index);
-  void schedule_next_arrival();
 
-  sim::Network& network_;
   MemberConfig config_;
-  sim::NodePorts ports_;
-  sim::Rng rng_;
-  std::uint16_t kind_ = 0;
-  bool arriving_ = false;
-  sim::EventId next_arrival_;
   std::vector<MembershipAttempt> attempts_;
-  std::map<core::RequestId, std::pair<std::size_t, Action>> in_flight_;
-  core::RequestId next_request_id_ = 1;
 };
 
 }  // namespace intsim::models::guests
