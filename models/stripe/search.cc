@@ -88,6 +88,43 @@ bool matches(const std::vector<Clause>& clauses, const Metadata& metadata, Field
   return true;
 }
 
+// Stripe's `limit` (1 to 100, 10 when absent). False, with the 400 body in *error, when invalid.
+bool parse_limit(const nlohmann::json& q, std::int64_t* limit, nlohmann::json* error) {
+  *limit = 10;
+  if (auto l = string_param(q, "limit");
+      l && (!parse_int(*l, limit) || *limit < 1 || *limit > 100)) {
+    *error =
+        invalid("parameter_invalid_integer", "Invalid limit: must be between 1 and 100", "limit");
+    return false;
+  }
+  return true;
+}
+
+// A page of a list or search answer: the first `limit` objects that `keep` accepts, newest
+// first (ids are sequential, so reverse id order is newest first, as Stripe sorts), rendered.
+template <typename Map, typename Keep, typename Render>
+nlohmann::json newest_page(const Map& objects, std::int64_t limit, std::string_view url,
+                           bool search_result, Keep keep, Render render) {
+  nlohmann::json data = nlohmann::json::array();
+  bool has_more = false;
+  for (auto it = objects.rbegin(); it != objects.rend(); ++it) {
+    if (!keep(it->second)) continue;
+    if (static_cast<std::int64_t>(data.size()) == limit) {
+      has_more = true;
+      break;
+    }
+    data.push_back(render(it->second));
+  }
+  if (search_result) {
+    return {{"object", "search_result"},
+            {"data", std::move(data)},
+            {"has_more", has_more},
+            {"next_page", nullptr},
+            {"url", url}};
+  }
+  return {{"object", "list"}, {"data", std::move(data)}, {"has_more", has_more}, {"url", url}};
+}
+
 }  // namespace
 
 StripeModel::Reply StripeModel::search_payment_intents(std::string_view query,
@@ -96,40 +133,23 @@ StripeModel::Reply StripeModel::search_payment_intents(std::string_view query,
   if (!pay::form_decode_json(query, &q).is_ok()) q = nlohmann::json::object();
   const auto text = string_param(q, "query");
   if (!text) return {400, missing_param("query")};
-  std::int64_t limit = 10;
-  if (auto l = string_param(q, "limit");
-      l && (!parse_int(*l, &limit) || limit < 1 || limit > 100)) {
-    return {400, invalid("parameter_invalid_integer", "Invalid limit: must be between 1 and 100",
-                         "limit")};
-  }
+  std::int64_t limit = 0;
+  if (nlohmann::json error; !parse_limit(q, &limit, &error)) return {400, error};
   std::string why;
   const auto clauses = parse_query(*text, {"status", "customer", "currency"}, &why);
   if (!clauses) return {400, invalid("", "Invalid search query: " + why, "query")};
-  nlohmann::json data = nlohmann::json::array();
-  bool has_more = false;
   const core::TimeUs lag_us = config_.search_lag_ms * core::kUsPerMs;
-  // Ids are sequential, so reverse id order is newest first, as Stripe sorts.
-  for (auto it = payment_intents_.rbegin(); it != payment_intents_.rend(); ++it) {
-    const PaymentIntent& pi = it->second;
-    if (pi.created_us + lag_us > ctx.now_us) continue;  // not indexed yet
-    const bool match = matches(*clauses, pi.metadata, [&](const std::string& f) {
+  auto keep = [&](const PaymentIntent& pi) {
+    if (pi.created_us + lag_us > ctx.now_us) return false;  // not indexed yet
+    return matches(*clauses, pi.metadata, [&](const std::string& f) {
       if (f == "status") return pi.status;
       if (f == "customer") return pi.customer;
       return pi.currency;
     });
-    if (!match) continue;
-    if (static_cast<std::int64_t>(data.size()) == limit) {
-      has_more = true;
-      break;
-    }
-    data.push_back(render(pi));
-  }
-  return {200,
-          {{"object", "search_result"},
-           {"data", std::move(data)},
-           {"has_more", has_more},
-           {"next_page", nullptr},
-           {"url", "/v1/payment_intents/search"}}};
+  };
+  return {200, newest_page(payment_intents_, limit, "/v1/payment_intents/search",
+                           /*search_result=*/true, keep,
+                           [&](const PaymentIntent& pi) { return render(pi); })};
 }
 
 StripeModel::Reply StripeModel::search_customers(std::string_view query,
@@ -138,48 +158,26 @@ StripeModel::Reply StripeModel::search_customers(std::string_view query,
   if (!pay::form_decode_json(query, &q).is_ok()) q = nlohmann::json::object();
   const auto text = string_param(q, "query");
   if (!text) return {400, missing_param("query")};
-  std::int64_t limit = 10;
-  if (auto l = string_param(q, "limit");
-      l && (!parse_int(*l, &limit) || limit < 1 || limit > 100)) {
-    return {400, invalid("parameter_invalid_integer", "Invalid limit: must be between 1 and 100",
-                         "limit")};
-  }
+  std::int64_t limit = 0;
+  if (nlohmann::json error; !parse_limit(q, &limit, &error)) return {400, error};
   std::string why;
   const auto clauses = parse_query(*text, {"email", "name"}, &why);
   if (!clauses) return {400, invalid("", "Invalid search query: " + why, "query")};
-  nlohmann::json data = nlohmann::json::array();
-  bool has_more = false;
   const core::TimeUs lag_us = config_.search_lag_ms * core::kUsPerMs;
-  for (auto it = customers_.rbegin(); it != customers_.rend(); ++it) {
-    const Customer& c = it->second;
-    if (c.created_us + lag_us > ctx.now_us) continue;  // not indexed yet
-    const bool match = matches(*clauses, c.metadata, [&](const std::string& f) {
-      return f == "email" ? c.email : c.name;
-    });
-    if (!match) continue;
-    if (static_cast<std::int64_t>(data.size()) == limit) {
-      has_more = true;
-      break;
-    }
-    data.push_back(render(c));
-  }
-  return {200,
-          {{"object", "search_result"},
-           {"data", std::move(data)},
-           {"has_more", has_more},
-           {"next_page", nullptr},
-           {"url", "/v1/customers/search"}}};
+  auto keep = [&](const Customer& c) {
+    if (c.created_us + lag_us > ctx.now_us) return false;  // not indexed yet
+    return matches(*clauses, c.metadata,
+                   [&](const std::string& f) { return f == "email" ? c.email : c.name; });
+  };
+  return {200, newest_page(customers_, limit, "/v1/customers/search", /*search_result=*/true, keep,
+                           [&](const Customer& c) { return render(c); })};
 }
 
 StripeModel::Reply StripeModel::list_subscriptions(std::string_view query) {
   nlohmann::json q;
   if (!pay::form_decode_json(query, &q).is_ok()) q = nlohmann::json::object();
-  std::int64_t limit = 10;
-  if (auto l = string_param(q, "limit");
-      l && (!parse_int(*l, &limit) || limit < 1 || limit > 100)) {
-    return {400, invalid("parameter_invalid_integer", "Invalid limit: must be between 1 and 100",
-                         "limit")};
-  }
+  std::int64_t limit = 0;
+  if (nlohmann::json error; !parse_limit(q, &limit, &error)) return {400, error};
   const auto customer = string_param(q, "customer");
   // Stripe lists subscriptions that are not canceled unless asked for a status or "all".
   const std::string status = string_param(q, "status").value_or("");
@@ -188,53 +186,27 @@ StripeModel::Reply StripeModel::list_subscriptions(std::string_view query) {
                        "incomplete_expired", "trialing", "paused", "ended"})) {
     return {400, invalid("", "Invalid status: " + status, "status")};
   }
-  nlohmann::json data = nlohmann::json::array();
-  bool has_more = false;
-  for (auto it = subscriptions_.rbegin(); it != subscriptions_.rend(); ++it) {
-    const Subscription& s = it->second;
-    if (customer && s.customer != *customer) continue;
+  auto keep = [&](const Subscription& s) {
+    if (customer && s.customer != *customer) return false;
     const bool ended = s.status == "canceled" || s.status == "incomplete_expired";
-    if (status.empty() && s.status == "canceled") continue;
-    if (status == "ended" && !ended) continue;
-    if (!status.empty() && status != "all" && status != "ended" && s.status != status) continue;
-    if (static_cast<std::int64_t>(data.size()) == limit) {
-      has_more = true;
-      break;
-    }
-    data.push_back(render(s));
-  }
-  return {200,
-          {{"object", "list"},
-           {"data", std::move(data)},
-           {"has_more", has_more},
-           {"url", "/v1/subscriptions"}}};
+    if (status.empty()) return s.status != "canceled";
+    if (status == "all") return true;
+    if (status == "ended") return ended;
+    return s.status == status;
+  };
+  return {200, newest_page(subscriptions_, limit, "/v1/subscriptions", /*search_result=*/false,
+                           keep, [&](const Subscription& s) { return render(s); })};
 }
 
 StripeModel::Reply StripeModel::list_payment_intents(std::string_view query) {
   nlohmann::json q;
   if (!pay::form_decode_json(query, &q).is_ok()) q = nlohmann::json::object();
-  std::int64_t limit = 10;
-  if (auto l = string_param(q, "limit");
-      l && (!parse_int(*l, &limit) || limit < 1 || limit > 100)) {
-    return {400, invalid("parameter_invalid_integer", "Invalid limit: must be between 1 and 100",
-                         "limit")};
-  }
+  std::int64_t limit = 0;
+  if (nlohmann::json error; !parse_limit(q, &limit, &error)) return {400, error};
   const auto customer = string_param(q, "customer");
-  nlohmann::json data = nlohmann::json::array();
-  bool has_more = false;
-  for (auto it = payment_intents_.rbegin(); it != payment_intents_.rend(); ++it) {
-    if (customer && it->second.customer != *customer) continue;
-    if (static_cast<std::int64_t>(data.size()) == limit) {
-      has_more = true;
-      break;
-    }
-    data.push_back(render(it->second));
-  }
-  return {200,
-          {{"object", "list"},
-           {"data", std::move(data)},
-           {"has_more", has_more},
-           {"url", "/v1/payment_intents"}}};
+  auto keep = [&](const PaymentIntent& pi) { return !customer || pi.customer == *customer; };
+  return {200, newest_page(payment_intents_, limit, "/v1/payment_intents", /*search_result=*/false,
+                           keep, [&](const PaymentIntent& pi) { return render(pi); })};
 }
 
 }  // namespace intsim::models::stripe

@@ -246,7 +246,9 @@ TEST_F(StripeSubscriptions, RepeatDeclineKeepsADeclinedCardDeclining) {
       const ApiResult r = c->pay(1'000, "pm_guest_7", "b_" + std::to_string(i));
       if (r.response.status == 402) {
         const std::string code = Client::body(r)["error"]["decline_code"];
-        if (declined && repeat == 1.0) EXPECT_EQ(code, codes);
+        if (declined && repeat == 1.0) {
+          EXPECT_EQ(code, codes);
+        }
         declined = true;
         codes = code;
       } else if (declined) {
