@@ -32,7 +32,12 @@ class OtaPeerTest : public testing::LoopbackTest {
     router.add_prefix("GET", "/ical/", [this](const core::HttpRequest& r) {
       ++core_exports;
       std::vector<core::ical::Stay> stays;
-      if (r.target == "/ical/u1.ics") stays.push_back({"", today + 3, today + 5});
+      if (r.target == "/ical/u1.ics") {
+        core::ical::Stay blocked;
+        blocked.first_night_days = today + 3;
+        blocked.end_days = today + 5;
+        stays.push_back(blocked);
+      }
       return core::HttpResponse{200,
                                 {{"Content-Type", "text/calendar"}},
                                 core::ical::write_availability("u1", stays, clock.now_us())};

@@ -381,7 +381,9 @@ TEST(SqliteStore, ALockedDatabaseFailsTheCommitAndWritesNothing) {
   TempDir dir(TempDir::Where::kMemory);
   const std::string path = dir.file("store.db");
   std::unique_ptr<SqliteStore> store;
-  ASSERT_TRUE(SqliteStore::open(path, SqliteStore::Options{.busy_timeout_ms = 10}, &store));
+  SqliteStore::Options options;
+  options.busy_timeout_ms = 10;
+  ASSERT_TRUE(SqliteStore::open(path, options, &store));
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(raw, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
