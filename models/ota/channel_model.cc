@@ -8,6 +8,7 @@
 #include "src/core/ical/date.h"
 #include "src/core/ical/parser.h"
 #include "src/core/ical/writer.h"
+#include "src/core/sync/sync_engine.h"
 
 namespace intsim::models::ota {
 namespace {
@@ -289,6 +290,11 @@ void ChannelModel::on_import_result(std::string_view unit, const core::HttpResul
     ++imp.failures;
     return;
   }
+  std::string& last_body = imported_bodies_[std::string(unit)];
+  if (!last_body.empty() && core::sync::same_feed_content(result.response.body, last_body)) {
+    imp.imported_at_us = now_us;  // the same calendar, stamped again: nothing to parse
+    return;
+  }
   const core::ical::ParseResult p = core::ical::parse(result.response.body);
   if (!p.status.is_ok()) {
     ++imp.failures;  // a channel keeps its previous import when ours is broken
@@ -300,6 +306,7 @@ void ChannelModel::on_import_result(std::string_view unit, const core::HttpResul
   }
   imp.blocked = std::move(blocked);
   imp.imported_at_us = now_us;
+  last_body = result.response.body;
 }
 
 }  // namespace intsim::models::ota

@@ -151,6 +151,9 @@ class ChannelModel {
     std::string body;
   };
   mutable std::map<std::string, WrittenFeed, std::less<>> written_;
+  // The last body of our export each unit's import parsed: a body equal to it but for its
+  // DTSTAMPs (the core restamps an unchanged export) needs no parse. Only a cache.
+  std::map<std::string, std::string, std::less<>> imported_bodies_;
 
   ChannelConfig config_;
   sim::Rng rng_;

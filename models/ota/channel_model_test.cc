@@ -144,6 +144,27 @@ TEST(OtaChannelModel, AReusedFeedIsWhatAFreshWriteGives) {
   }
 }
 
+TEST(OtaChannelModel, AnExportRestampedIsImportedAgainWithoutChange) {
+  ChannelModel m = make(Flavour::kAirbnb);
+  core::ical::Stay block;
+  block.first_night_days = 20'010;
+  block.end_days = 20'012;
+  const auto body_at = [&](core::TimeUs t, int end_days) {
+    block.end_days = end_days;
+    return core::ical::write_availability("u1", std::vector{block}, t);
+  };
+  m.on_import_result("u1", core::HttpResult::of({200, {}, body_at(kNow, 20'012)}), kNow);
+  EXPECT_EQ(m.imports().at("u1").blocked, (std::set<Night>{20'010, 20'011}));
+  // The same nights exported a minute later: the belief holds, the import time moves.
+  const std::string later = body_at(kNow + core::kUsPerMin, 20'012);
+  m.on_import_result("u1", core::HttpResult::of({200, {}, later}), kNow + core::kUsPerMin);
+  EXPECT_EQ(m.imports().at("u1").blocked, (std::set<Night>{20'010, 20'011}));
+  EXPECT_EQ(m.imports().at("u1").imported_at_us, kNow + core::kUsPerMin);
+  // Other nights are parsed again.
+  m.on_import_result("u1", core::HttpResult::of({200, {}, body_at(kNow + 2, 20'013)}), kNow + 2);
+  EXPECT_EQ(m.imports().at("u1").blocked, (std::set<Night>{20'010, 20'011, 20'012}));
+}
+
 TEST(OtaChannelModel, PlannedCancellationsHappenWhenDue) {
   ChannelConfig c;
   c.cancel_probability = 1.0;
