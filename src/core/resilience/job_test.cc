@@ -71,8 +71,14 @@ TEST(Idempotency, KeysAreRandomWellFormedAndAge) {
   EXPECT_NE(a, b);
   EXPECT_EQ(a.size(), 3u + 32u);
   EXPECT_EQ(a.rfind("ik_", 0), 0u);
-  EXPECT_FALSE(key_past_prune_age(0, kStripeKeyPruneAgeUs - 1, kStripeKeyPruneAgeUs));
-  EXPECT_TRUE(key_past_prune_age(0, kStripeKeyPruneAgeUs, kStripeKeyPruneAgeUs));
+  // Counted as pruned a margin before Stripe may prune it: a request sent at 23:59:59 on our
+  // clock can arrive after 24 h on Stripe's.
+  const TimeUs trusted_until_us = kStripeKeyPruneAgeUs - kKeyPruneMarginUs;
+  EXPECT_FALSE(key_past_prune_age(0, trusted_until_us - 1, kStripeKeyPruneAgeUs));
+  EXPECT_TRUE(key_past_prune_age(0, trusted_until_us, kStripeKeyPruneAgeUs));
+  EXPECT_TRUE(key_past_prune_age(0, kStripeKeyPruneAgeUs - 1, kStripeKeyPruneAgeUs));
+  EXPECT_FALSE(key_past_prune_age(0, 89 * kUsPerMin, 100 * kUsPerMin));  // a tenth of a short age
+  EXPECT_TRUE(key_past_prune_age(0, 90 * kUsPerMin, 100 * kUsPerMin));
   EXPECT_FALSE(key_past_prune_age(0, 1000 * kUsPerDay, 0));  // a peer that never prunes
 }
 
