@@ -40,8 +40,11 @@ using api::error_response;
 using api::json_response;
 
 // Stripe's time of an answer, from its Date header; 0 when absent (then the answer counts as
-// news of an unknown second: taken only over nothing, see absorb).
+// news of an unknown second: taken only over nothing, see absorb). A replayed answer
+// (Idempotent-Replayed: true) shows the object as it was when the key was first used, whatever
+// its Date says, so it is news of an unknown second too: it teaches ids, never a status.
 std::int64_t date_of(const HttpResponse& response) {
+  if (response.header("Idempotent-Replayed") == "true") return 0;
   std::int64_t s = 0;
   const auto date = response.header("Date");
   return date && parse_http_date(*date, &s) ? s : 0;

@@ -249,6 +249,26 @@ TEST_F(SubscriptionServiceTest, TimeoutRetriesTheCreateWithTheSameKey) {
   EXPECT_EQ(key_of(1), key_of(0));
 }
 
+// A create whose answer was lost is sent again with its key; Stripe replays the first answer,
+// which shows the subscription as it was then, under a fresh Date. It must not undo what a
+// webhook taught in between.
+TEST_F(SubscriptionServiceTest, AReplayedCreateAnswerTeachesIdsNotAStatus) {
+  const std::string id = subscribe();
+  answer(0, stripe_answer(200, {{"id", "cus_1"}, {"metadata", {{"membership_id", id}}}},
+                          kStartS + 10));
+  answer(1, HttpResult::failed(HttpError::kTimeout));
+  event("customer.subscription.updated", sub("past_due", id), kStartS + 200);
+  EXPECT_EQ(row(id).status, MemberStatus::kPastDue);
+  advance_to(now + kUsPerHour);
+  ASSERT_EQ(fp.http.sent.size(), 3u);
+  EXPECT_EQ(key_of(2), key_of(1));
+  HttpResult replay = stripe_answer(200, sub("active", id), kStartS + 3'600);
+  replay.response.headers.push_back({"Idempotent-Replayed", "true"});
+  answer(2, replay);
+  EXPECT_EQ(row(id).status, MemberStatus::kPastDue);
+  EXPECT_EQ(row(id).subscription, "sub_1");
+}
+
 TEST_F(SubscriptionServiceTest, OldNewsNeverOverwritesNewerAndSameSecondIsRead) {
   const std::string id = active_member(kStartS + 10);
   event("customer.subscription.updated", sub("past_due", id), kStartS + 200);
