@@ -32,6 +32,7 @@ resilience::Job stripe_job(std::string peer, std::string_view kind, std::string 
   job.peer = std::move(peer);
   job.method = std::move(method);
   job.target = std::move(target);
+  job.headers.push_back({"Stripe-Version", std::string(kStripeApiVersion)});
   if (!body.empty()) job.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
   job.body = std::move(body);
   return job;
