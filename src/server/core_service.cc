@@ -11,6 +11,8 @@ namespace intsim::server {
 // Holds outbound requests while a store layer exists (their cause may not be durable yet), each
 // until the newest layer at send time is durable, and tags each sent request with the core
 // generation that sent it, so a rebuilt core never gets a result for a request it did not make.
+// Requests go out under ids of this client's own: a rebuilt core numbers its requests from the
+// start again, and the old core's answer to its request 1 must not pass for the new one's.
 class CoreService::HeldHttpClient final : public core::HttpClient {
  public:
   HeldHttpClient(core::HttpClient* inner, const GroupCommitStore* store)
@@ -37,11 +39,13 @@ class CoreService::HeldHttpClient final : public core::HttpClient {
   void drop() { held_.clear(); }
   void next_generation() { ++generation_; }
 
-  // Whether the result of `id` belongs to the current core object; forgets `id` either way.
-  bool take_current(core::RequestId id) {
-    const auto it = sent_.find(id);
+  // Whether the result of the request sent as `wire_id` belongs to the current core object, and
+  // then the core's id for it; forgets `wire_id` either way.
+  bool take_current(core::RequestId wire_id, core::RequestId* core_id) {
+    const auto it = sent_.find(wire_id);
     if (it == sent_.end()) return false;
-    const bool current = it->second == generation_;
+    const bool current = it->second.generation == generation_;
+    *core_id = it->second.core_id;
     sent_.erase(it);
     return current;
   }
@@ -57,14 +61,21 @@ class CoreService::HeldHttpClient final : public core::HttpClient {
 
   void forward(core::RequestId id, std::string_view peer, core::HttpRequest request,
                core::TimeUs deadline_us) {
-    sent_[id] = generation_;
-    inner_->send(id, peer, std::move(request), deadline_us);
+    const core::RequestId wire_id = next_wire_id_++;
+    sent_[wire_id] = {generation_, id};
+    inner_->send(wire_id, peer, std::move(request), deadline_us);
   }
+
+  struct Sent {
+    std::uint64_t generation;
+    core::RequestId core_id;
+  };
 
   core::HttpClient* inner_;
   const GroupCommitStore* store_;
-  std::deque<Request> held_;                       // in layer order (layer ids only grow)
-  std::map<core::RequestId, std::uint64_t> sent_;  // in flight: id -> generation
+  std::deque<Request> held_;              // in layer order (layer ids only grow)
+  std::map<core::RequestId, Sent> sent_;  // in flight, by wire id
+  core::RequestId next_wire_id_ = 1;
   std::uint64_t generation_ = 0;
 };
 
@@ -145,7 +156,10 @@ void CoreService::on_timer(core::TimerId id, core::TimeUs now_us) {
 }
 
 void CoreService::on_http_result(core::RequestId id, core::HttpResult result, core::TimeUs now_us) {
-  if (http_->take_current(id) && core_) core_->on_http_result(id, std::move(result), now_us);
+  core::RequestId core_id = 0;
+  if (http_->take_current(id, &core_id) && core_) {
+    core_->on_http_result(core_id, std::move(result), now_us);
+  }
 }
 
 void CoreService::on_first_pending() {

@@ -213,6 +213,43 @@ TEST_F(CoreServiceTest, OutboundRequestsWaitForTheirCauseToBeDurable) {
   EXPECT_FALSE(fp.http.sent.empty());
 }
 
+// A rebuilt core numbers its requests from the start again (the channel sync's ids are
+// base | n): the old core's answer to a feed it polled must never pass for the new core's poll
+// of another feed under the same number.
+TEST_F(CoreServiceTest, AfterARebuildRequestsGoOutUnderIdsNeverUsedBefore) {
+  service.reset();
+  config.sync.channels = {
+      {core::bookings::Source::kAirbnb, "ota.airbnb", 5 * core::kUsPerMin, false}};
+  fp.http.sent.clear();
+  service.emplace(io, config, fp.ports(&durable));
+  ASSERT_TRUE(service->start().is_ok());
+  run();
+  // Fires the core's timers in time order until `sent` requests have gone out.
+  auto until_sent = [&](std::size_t sent) {
+    for (int i = 0; i < 100 && fp.http.sent.size() < sent && !fp.timers.armed.empty(); ++i) {
+      auto next = fp.timers.armed.begin();
+      for (auto it = fp.timers.armed.begin(); it != fp.timers.armed.end(); ++it) {
+        if (it->second < next->second) next = it;
+      }
+      const auto [id, at_us] = *next;
+      fp.timers.armed.erase(next);
+      fp.clock.now = std::max(fp.clock.now, at_us);
+      service->on_timer(id, fp.clock.now);
+      run();
+    }
+  };
+  until_sent(1);
+  ASSERT_EQ(fp.http.sent.size(), 1u);  // the first core polls the unit's feed
+  durable.fail = true;
+  send(stripe_event("evt_rebuild"));
+  run();
+  durable.fail = false;
+  ASSERT_EQ(service->stats().rebuilds, 1u);
+  until_sent(2);
+  ASSERT_EQ(fp.http.sent.size(), 2u);  // the rebuilt core polls it again
+  EXPECT_NE(fp.http.sent[0].id, fp.http.sent[1].id);
+}
+
 // Double buffering: while layer 1 is being committed, later webhooks go to layer 2 (one flush in
 // flight at a time) and read layer 1's rows; each layer's answers wait for its own commit.
 TEST_F(CoreServiceTest, WhileALayerFlushesTheNextTakesWritesAndEachIsAnsweredWhenItIsDurable) {
