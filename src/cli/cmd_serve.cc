@@ -36,6 +36,7 @@
 #include "src/server/prometheus_metrics.h"
 #include "src/server/shutdown_signals.h"
 #include "src/server/sqlite_store.h"
+#include "src/server/store_lock.h"
 #include "src/server/system_ports.h"
 #include "src/server/wal_checkpointer.h"
 
@@ -87,6 +88,12 @@ int cmd_serve(int argc, char** argv) {
   if (auto st = server::read_secrets(
           config, [](const char* name) { return std::getenv(name); }, &secrets);
       !st) {
+    fmt::print(stderr, "intsim serve: {}\n", st.message());
+    return kExitInvalidInput;
+  }
+
+  std::unique_ptr<server::StoreLock> store_lock;  // held until the process ends
+  if (auto st = server::StoreLock::acquire(config.store_path, &store_lock); !st) {
     fmt::print(stderr, "intsim serve: {}\n", st.message());
     return kExitInvalidInput;
   }

@@ -122,6 +122,16 @@ function sql(query) {
 
 async function basic() {
   const port = await start();
+  // A second server on the same store is refused (each would deduplicate only what it saw).
+  const { spawnSync } = require('node:child_process');
+  const second = spawnSync(intsim, ['serve', '--config', path.join(tmp, 'serve.json')], {
+    env: { ...process.env, INTSIM_E2E_STRIPE_SECRET: secret, INTSIM_E2E_WA_TOKEN: verifyToken,
+           INTSIM_E2E_WA_SECRET: 'wa_app_secret' },
+    encoding: 'utf8',
+    timeout: 10000,
+  });
+  check(second.status === 2 && /another intsim serve \(pid \d+\)/.test(second.stderr),
+        `a second intsim serve on the same store was not refused: ${second.status} ${second.stderr}`);
   // A booking through the API, then Stripe says its payment succeeded.
   const created = await request(
     port,
