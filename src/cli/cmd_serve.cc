@@ -203,7 +203,7 @@ int cmd_serve(int argc, char** argv) {
              {"port", std::to_string(http.port())},
              {"store", config.store_path}});
   // The core and every handler run on this one thread (the commit thread only runs SQLite
-  // commits): run one process per core to use more of them.
+  // commits, the checkpointer only checkpoints); one process per store (store_lock.h).
   io.run();
   // The loop ran until nothing was pending, so the commit thread is idle: join it, then close
   // SQLite (the last connection to close checkpoints the WAL).
