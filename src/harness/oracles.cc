@@ -1,9 +1,9 @@
 #include "src/harness/oracles.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <tuple>
-
-#include <fmt/format.h>
 
 #include "src/core/bookings/ledger.h"
 #include "src/core/notifications/notification.h"
@@ -81,9 +81,9 @@ void Oracles::check_channel_conflicts() {
     std::vector<Witness> ws;
     for (const std::string& id : c.stay_ids) {
       const bk::Stay* s = ledger.find(id);
-      ws.push_back(witness("core", fmt::format("{} ({}) on {} nights [{}, {})", id,
-                                               bk::source_name(s->source), s->unit,
-                                               s->first_night, s->end_night)));
+      ws.push_back(witness(
+          "core", fmt::format("{} ({}) on {} nights [{}, {})", id, bk::source_name(s->source),
+                              s->unit, s->first_night, s->end_night)));
     }
     violate(Oracle::kNoOverbooking, "conflict/" + key,
             fmt::format("unit {} night {} has been held by {} stays for {} s: neither resolved "
@@ -178,11 +178,12 @@ void Oracles::check_double_charge() {
     for (const auto* rec : b.records) {
       due = std::max(due, rec->amount);
       if (rec->succeeded_us >= 0) {
-        ws.push_back(witness("stripe",
-                             fmt::format("{} succeeded: {} {} (idempotency key {})",
-                                         rec->payment_intent_id, rec->amount, rec->currency,
-                                         rec->idempotency_key.empty() ? "none" : rec->idempotency_key),
-                             rec->succeeded_us));
+        ws.push_back(
+            witness("stripe",
+                    fmt::format("{} succeeded: {} {} (idempotency key {})", rec->payment_intent_id,
+                                rec->amount, rec->currency,
+                                rec->idempotency_key.empty() ? "none" : rec->idempotency_key),
+                    rec->succeeded_us));
       }
     }
     if (const std::size_t succeeded = ws.size(); succeeded > 1) {
@@ -464,8 +465,10 @@ bool Oracles::whatsapp_converged() {
   }
   const auto truth = model_statuses(wa->model());
   for (const auto& [id, n] : core_notifications(world_)) {
-    if (n.state == nt::NotificationState::kQueued || n.state == nt::NotificationState::kUnconfirmed) {
-      why_not_ = fmt::format("notification {} is still {}", id, nt::notification_state_name(n.state));
+    if (n.state == nt::NotificationState::kQueued ||
+        n.state == nt::NotificationState::kUnconfirmed) {
+      why_not_ =
+          fmt::format("notification {} is still {}", id, nt::notification_state_name(n.state));
       return false;
     }
     const auto t = truth.find(id);
@@ -490,8 +493,7 @@ void Oracles::check_whatsapp_final() {
   if (const auto dlq = tables.find(core::resilience::kDlqTable); dlq != tables.end()) {
     for (const auto& [entry_id, row] : dlq->second) {
       core::resilience::DlqEntry e;
-      if (!core::resilience::dlq_entry_from_json(row, &e).is_ok() ||
-          e.job.kind != nt::kSendKind) {
+      if (!core::resilience::dlq_entry_from_json(row, &e).is_ok() || e.job.kind != nt::kSendKind) {
         continue;
       }
       const nlohmann::json body = nlohmann::json::parse(e.job.body, nullptr, false);
@@ -713,12 +715,19 @@ void Oracles::check_memberships_final() {
             {witness("members", fmt::format("attempt {} answered 201 {}", a.idempotency_key,
                                             a.membership_id))});
   }
-  // Every failed invoice was paid later or its member was told (dunning).
+  // Every failed invoice was paid later or its member was told (dunning): with WhatsApp on, told
+  // means a notification the core committed, not only the invoice marked as dunned.
+  const bool whatsapp = world_.notifications().enabled;
+  const std::map<std::string, nt::Notification> notices =
+      whatsapp ? core_notifications(world_) : std::map<std::string, nt::Notification>{};
   for (const auto& [id, inv] : world_.stripe().model().invoices()) {
     if (inv.first_failure_us < 0 || inv.status == "paid") continue;
     const std::string membership = membership_of(inv.subscription_metadata);
     const auto m = by_id.find(membership);
-    if (membership.empty() || (m != by_id.end() && m->second->dunned.count(id))) continue;
+    const bool told = m != by_id.end() && m->second->dunned.count(id) &&
+                      (!whatsapp || notices.count(nt::notification_id(
+                                        nt::NotificationKind::kMembershipPaymentFailed, id)));
+    if (membership.empty() || told) continue;
     violate(Oracle::kNothingLost, "dunning/" + id,
             fmt::format("invoice {} of membership {} failed ({} attempts) and its member was never "
                         "told",
