@@ -58,22 +58,7 @@ void StripeNode::on_http_result(core::RequestId id, core::HttpResult result, cor
   if (it == in_flight_.end()) return;
   const std::uint64_t delivery_id = it->second;
   in_flight_.erase(it);
-  stripe::DeliveryOutcome outcome = stripe::DeliveryOutcome::kFailure;
-  switch (result.error) {
-    case core::HttpError::kNone:
-      outcome = result.response.status >= 200 && result.response.status < 300
-                    ? stripe::DeliveryOutcome::kSuccess
-                    : stripe::DeliveryOutcome::kFailure;
-      break;
-    case core::HttpError::kTimeout:
-    case core::HttpError::kMalformedResponse:
-      outcome = stripe::DeliveryOutcome::kTimeout;
-      break;
-    case core::HttpError::kConnectionFailed:
-      outcome = stripe::DeliveryOutcome::kConnectionFailed;
-      break;
-  }
-  delivery_.on_outcome(delivery_id, outcome, now_us);
+  delivery_.on_outcome(delivery_id, stripe::delivery_outcome(result), now_us);
   model_.advance(now_us);
   settle(now_us);
 }

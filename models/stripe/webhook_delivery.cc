@@ -145,4 +145,19 @@ const std::vector<core::TimeUs>* WebhookDelivery::attempt_times(std::string_view
   return it == events_.end() ? nullptr : &it->second.attempts_us;
 }
 
+DeliveryOutcome delivery_outcome(const core::HttpResult& result) {
+  switch (result.error) {
+    case core::HttpError::kNone:
+      return result.response.status >= 200 && result.response.status < 300
+                 ? DeliveryOutcome::kSuccess
+                 : DeliveryOutcome::kFailure;
+    case core::HttpError::kTimeout:
+    case core::HttpError::kMalformedResponse:
+      return DeliveryOutcome::kTimeout;
+    case core::HttpError::kConnectionFailed:
+      return DeliveryOutcome::kConnectionFailed;
+  }
+  return DeliveryOutcome::kFailure;
+}
+
 }  // namespace intsim::models::stripe

@@ -56,6 +56,9 @@ enum class DeliveryOutcome {
   kTimeout,           // no answer in time (the core may have processed it)
   kConnectionFailed,  // never reached the core
 };
+// What the core's answer to a delivery (or its absence) means: a malformed answer may hide a
+// processed event, as a timeout may.
+DeliveryOutcome delivery_outcome(const core::HttpResult& result);
 
 struct Delivery {
   std::uint64_t delivery_id = 0;  // name it in on_outcome

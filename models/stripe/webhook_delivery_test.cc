@@ -28,6 +28,20 @@ std::vector<Event> some_events(int payments) {
   return model.take_events();
 }
 
+TEST(StripeDelivery, OutcomesOfTheCoresAnswers) {
+  EXPECT_EQ(delivery_outcome(core::HttpResult::of({200, {}, ""})), DeliveryOutcome::kSuccess);
+  EXPECT_EQ(delivery_outcome(core::HttpResult::of({299, {}, ""})), DeliveryOutcome::kSuccess);
+  EXPECT_EQ(delivery_outcome(core::HttpResult::of({300, {}, ""})), DeliveryOutcome::kFailure);
+  EXPECT_EQ(delivery_outcome(core::HttpResult::of({400, {}, ""})), DeliveryOutcome::kFailure);
+  EXPECT_EQ(delivery_outcome(core::HttpResult::failed(core::HttpError::kTimeout)),
+            DeliveryOutcome::kTimeout);
+  // An answer that cannot be read may hide a processed event: as a timeout, not a failure.
+  EXPECT_EQ(delivery_outcome(core::HttpResult::failed(core::HttpError::kMalformedResponse)),
+            DeliveryOutcome::kTimeout);
+  EXPECT_EQ(delivery_outcome(core::HttpResult::failed(core::HttpError::kConnectionFailed)),
+            DeliveryOutcome::kConnectionFailed);
+}
+
 TEST(StripeWebhookDelivery, SignedPostThatTheCoreVerifies) {
   WebhookDeliveryConfig config = quiet();
   config.signing_secrets = {"whsec_old", "whsec_new"};

@@ -42,22 +42,8 @@ struct StripePeer::Impl {
 
   void on_delivery_result(std::uint64_t delivery_id, const core::HttpResult& result,
                           core::TimeUs now) {
-    stripe::DeliveryOutcome outcome = stripe::DeliveryOutcome::kFailure;
-    switch (result.error) {
-      case core::HttpError::kNone:
-        if (result.response.status >= 200 && result.response.status < 300) {
-          outcome = stripe::DeliveryOutcome::kSuccess;
-          ++stats.deliveries_accepted;
-        }
-        break;
-      case core::HttpError::kTimeout:
-      case core::HttpError::kMalformedResponse:
-        outcome = stripe::DeliveryOutcome::kTimeout;
-        break;
-      case core::HttpError::kConnectionFailed:
-        outcome = stripe::DeliveryOutcome::kConnectionFailed;
-        break;
-    }
+    const stripe::DeliveryOutcome outcome = stripe::delivery_outcome(result);
+    if (outcome == stripe::DeliveryOutcome::kSuccess) ++stats.deliveries_accepted;
     delivery.on_outcome(delivery_id, outcome, now);
     model.advance(now);
     settle(now);
