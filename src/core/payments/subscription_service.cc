@@ -235,6 +235,19 @@ void key_of_last_job(const WriteBatch& batch, std::string* key, TimeUs* at_us) {
 }
 }  // namespace
 
+std::string SubscriptionService::enqueue_create(Job job, bool reuse_key, std::string* key,
+                                                TimeUs* key_at_us, WriteBatch& batch,
+                                                TimeUs now_us) {
+  if (reuse_key) {
+    INTSIM_ASSERT(!key->empty());
+    job.idempotency_key = *key;
+    job.idempotency_key_created_at_us = *key_at_us;
+  }
+  const std::string job_id = enqueue(batch, std::move(job), now_us);
+  key_of_last_job(batch, key, key_at_us);
+  return job_id;
+}
+
 void SubscriptionService::enqueue_create_customer(Membership& m, WriteBatch& batch, TimeUs now_us,
                                                   bool reuse_key) {
   const std::string body =
@@ -242,14 +255,9 @@ void SubscriptionService::enqueue_create_customer(Membership& m, WriteBatch& bat
                    {"invoice_settings[default_payment_method]", m.payment_method},
                    {"metadata[membership_id]", m.id},
                    {"metadata[guest]", m.guest}});
-  Job job = stripe_job(kCreateCustomerKind, "POST", "/v1/customers", body);
-  if (reuse_key) {
-    INTSIM_ASSERT(!m.customer_key.empty());
-    job.idempotency_key = m.customer_key;
-    job.idempotency_key_created_at_us = m.customer_key_at_us;
-  }
-  m.customer_job_id = enqueue(batch, std::move(job), now_us);
-  key_of_last_job(batch, &m.customer_key, &m.customer_key_at_us);
+  m.customer_job_id =
+      enqueue_create(stripe_job(kCreateCustomerKind, "POST", "/v1/customers", body), reuse_key,
+                     &m.customer_key, &m.customer_key_at_us, batch, now_us);
   m.customer_dead = false;
   ++m.creates;
   ports_.log->write(
@@ -268,14 +276,9 @@ void SubscriptionService::enqueue_create_subscription(Membership& m, WriteBatch&
                    {"items[0][price_data][unit_amount]", std::to_string(m.amount)},
                    {"items[0][price_data][recurring][interval]", m.interval},
                    {"metadata[membership_id]", m.id}});
-  Job job = stripe_job(kCreateSubscriptionKind, "POST", "/v1/subscriptions", body);
-  if (reuse_key) {
-    INTSIM_ASSERT(!m.subscription_key.empty());
-    job.idempotency_key = m.subscription_key;
-    job.idempotency_key_created_at_us = m.subscription_key_at_us;
-  }
-  m.subscription_job_id = enqueue(batch, std::move(job), now_us);
-  key_of_last_job(batch, &m.subscription_key, &m.subscription_key_at_us);
+  m.subscription_job_id =
+      enqueue_create(stripe_job(kCreateSubscriptionKind, "POST", "/v1/subscriptions", body),
+                     reuse_key, &m.subscription_key, &m.subscription_key_at_us, batch, now_us);
   m.subscription_dead = false;
   ++m.creates;
   ports_.log->write(now_us, LogLevel::kInfo, "memberships.subscription_queued",

@@ -139,6 +139,10 @@ class SubscriptionService final : public resilience::JobHandler {
   std::string enqueue(WriteBatch& batch, resilience::Job job, TimeUs now_us);
   resilience::Job stripe_job(std::string_view kind, std::string method, std::string target,
                              std::string body) const;
+  // Enqueues a create under *key (with its age) when reuse_key, else under the new key the
+  // dispatcher makes, which is written back to *key and *key_at_us. Returns the job's id.
+  std::string enqueue_create(resilience::Job job, bool reuse_key, std::string* key,
+                             TimeUs* key_at_us, WriteBatch& batch, TimeUs now_us);
   void enqueue_create_customer(Membership& m, WriteBatch& batch, TimeUs now_us, bool reuse_key);
   void enqueue_create_subscription(Membership& m, WriteBatch& batch, TimeUs now_us, bool reuse_key);
   void enqueue_cancel(Membership& m, WriteBatch& batch, TimeUs now_us);
