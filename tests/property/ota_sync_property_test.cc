@@ -19,6 +19,8 @@
 #include <rapidcheck/state.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -192,6 +194,7 @@ class World final : public InProcessCore {
       RC_ASSERT(direct <= 1);
       // A race with a direct stay is resolved at once; one only channels hold is alerted.
       RC_ASSERT(direct == 0);
+      if (!alerted) dump("unalerted conflict on " + c.unit + " night " + std::to_string(c.night));
       RC_ASSERT(alerted);
     }
     // No stay is cancelled because a feed was stale, truncated, failed or churned its UIDs: the
@@ -238,6 +241,21 @@ class World final : public InProcessCore {
         const std::vector<bk::Night> ours = core::sync::unavailable_nights(ledger, unit);
         RC_ASSERT(std::equal(ours.begin(), ours.end(), imp.blocked.begin(), imp.blocked.end()));
       }
+    }
+  }
+
+  // OTA_DEBUG=1: the ledger and the alerts, for a human reading a shrunk counterexample.
+  void dump(const std::string& why) const {
+    if (!std::getenv("OTA_DEBUG")) return;
+    std::fprintf(stderr, "---- %s at %lld\n", why.c_str(), static_cast<long long>(clock_.now));
+    for (const auto& [id, s] : core().ledger().stays()) {
+      std::fprintf(stderr, "stay %s unit=%s nights=[%d,%d) state=%s uid=%s\n", id.c_str(),
+                   s.unit.c_str(), s.first_night, s.end_night,
+                   std::string(bk::state_name(s.state)).c_str(), s.external_uid.c_str());
+    }
+    for (const core::Alert& a : alerts_.alerts()) {
+      std::fprintf(stderr, "alert %s %s: %s\n", a.kind.c_str(), a.subject.c_str(),
+                   a.message.c_str());
     }
   }
 

@@ -308,5 +308,24 @@ TEST_F(BookingServiceTest, AnUnresolvedConflictIsAlertedOnceUntilItEndsAndComesB
   EXPECT_EQ(fp.alerts.count("unresolved_conflict"), 3u);
 }
 
+TEST_F(BookingServiceTest, AStayLeavingAConflictOfThreeLeavesAnAlertedPair) {
+  build(&fp.store, {WinnerRule::kEarlierBookingWins, /*relocate=*/false});
+  Stay vrbo = channel_stay("vrbo:1", "u1", 100, 101, now + 1);
+  vrbo.source = Source::kVrbo;
+  Stay booking_com = channel_stay("booking_com:1", "u1", 100, 101, now + 2);
+  booking_com.source = Source::kBookingCom;
+  ASSERT_TRUE(
+      service->upsert_channel_stay(channel_stay("airbnb:1", "u1", 100, 101, now), now).is_ok());
+  ASSERT_TRUE(service->upsert_channel_stay(vrbo, now).is_ok());
+  ASSERT_TRUE(service->upsert_channel_stay(booking_com, now).is_ok());
+  ASSERT_EQ(fp.alerts.count("unresolved_conflict"), 2u);  // {airbnb, vrbo}, then all three
+  // Airbnb's guest cancels: Vrbo and Booking.com still hold the night, a pair never named.
+  ASSERT_TRUE(service->cancel("airbnb:1", now).is_ok());
+  ASSERT_EQ(service->ledger().conflicts().size(), 1u);
+  EXPECT_EQ(fp.alerts.count("unresolved_conflict"), 3u);
+  EXPECT_NE(fp.alerts.alerts().back().message.find("vrbo:1, booking_com:1"), std::string::npos)
+      << fp.alerts.alerts().back().message;
+}
+
 }  // namespace
 }  // namespace intsim::core::bookings

@@ -19,6 +19,14 @@ std::string_view resolution_kind_name(ResolutionKind kind) {
   return "unknown";
 }
 
+std::string conflict_key(const Conflict& c) {
+  std::vector<std::string> ids = c.stay_ids;
+  std::sort(ids.begin(), ids.end());
+  std::string key = c.unit;
+  for (const std::string& id : ids) key += "|" + id;
+  return key;
+}
+
 namespace {
 
 // Orders a conflict's stays best-first under the policy.
@@ -50,18 +58,16 @@ const Unit* free_equivalent(const Ledger& ledger, const Stay& stay) {
 
 std::vector<Resolution> resolve_conflicts(Ledger& ledger, const ResolverPolicy& policy) {
   std::vector<Resolution> out;
-  std::set<std::string> unresolved;  // stays already reported: never reported twice
-  // Each round removes a stay from a contested night or marks the conflict unresolved, so the
-  // loop ends within (stays + conflicts) rounds.
-  const std::size_t rounds_max = 2 * ledger.stays().size() + 16;
+  std::set<std::string> unresolved;  // conflict_key()s already reported: never reported twice
+  // Each round removes a stay from a contested night (into free nights only, so no conflict is
+  // ever made) or reports one conflict unresolved, so the loop ends within (stays + conflicts)
+  // rounds.
+  const std::size_t rounds_max = 2 * ledger.stays().size() + ledger.conflicts().size() + 16;
   for (std::size_t round = 0; round < rounds_max; ++round) {
     const std::vector<Conflict> conflicts = ledger.conflicts();
     const Conflict* open = nullptr;
     for (const Conflict& c : conflicts) {
-      const bool all_reported =
-          std::all_of(c.stay_ids.begin(), c.stay_ids.end(),
-                      [&](const std::string& id) { return unresolved.count(id) > 0; });
-      if (!all_reported) {
+      if (!unresolved.count(conflict_key(c))) {
         open = &c;
         break;
       }
@@ -97,7 +103,7 @@ std::vector<Resolution> resolve_conflicts(Ledger& ledger, const ResolverPolicy& 
       r.kind = ResolutionKind::kCancelled;
       INTSIM_ASSERT(ledger.cancel(loser->id));
     } else {
-      for (const std::string& id : open->stay_ids) unresolved.insert(id);
+      unresolved.insert(conflict_key(*open));
     }
     out.push_back(std::move(r));
   }

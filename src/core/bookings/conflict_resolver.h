@@ -35,10 +35,15 @@ struct Resolution {
   bool operator==(const Resolution&) const = default;
 };
 
+// A conflict's identity: its unit and the stays in it (in id order), so a conflict spanning
+// several nights is one, and a stay joining it makes another.
+std::string conflict_key(const Conflict& c);
+
 // Resolves every conflict in the ledger, in a deterministic order. Channel stays are never
 // cancelled (the channel sold them; we cannot take that back): when a channel stay loses and
 // cannot be relocated, a direct stay in the same conflict is moved or cancelled instead; if
-// every stay in the conflict is a channel's, the conflict is unresolved.
+// every stay in the conflict is a channel's, the conflict is unresolved: reported once per
+// conflict_key, by a Resolution on one of its nights.
 std::vector<Resolution> resolve_conflicts(Ledger& ledger, const ResolverPolicy& policy);
 
 }  // namespace intsim::core::bookings

@@ -4,6 +4,12 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace intsim::core::bookings {
 namespace {
 
@@ -79,6 +85,22 @@ TEST(ConflictResolver, TwoChannelsOnOneUnitIsUnresolvedAndReportedOnce) {
   EXPECT_EQ(l.conflicts().size(), 2u);  // left for a human, with an alert
 }
 
+TEST(ConflictResolver, EachDistinctChannelOnlyConflictIsReported) {
+  // Three channel stays overlapping in a chain: nights 2 {a, b}, 3 {a, b, c}, 4 {b, c}. Every
+  // stay is named by some report before night 4, yet {b, c} is a conflict of its own.
+  Ledger l(std::vector<Unit>{{"u1", "double"}});
+  add(l, stay("booking_com:a", Source::kBookingCom, "u1", 1, 4, 100));
+  add(l, stay("airbnb:b", Source::kAirbnb, "u1", 2, 5, 200));
+  add(l, stay("airbnb:c", Source::kAirbnb, "u1", 3, 5, 300));
+  const auto rs = resolve_conflicts(l, {WinnerRule::kChannelWins, true});
+  std::vector<Night> nights;
+  for (const Resolution& r : rs) {
+    EXPECT_EQ(r.kind, ResolutionKind::kUnresolved);
+    nights.push_back(r.night);
+  }
+  EXPECT_EQ(nights, (std::vector<Night>{2, 3, 4}));
+}
+
 // Any mix of stays: afterwards every remaining conflict is channel-only and was reported, no
 // channel stay was cancelled, and every relocation respects unit kinds.
 RC_GTEST_PROP(ConflictResolverProperty, LeavesOnlyReportedChannelOnlyConflicts, ()) {
@@ -107,14 +129,17 @@ RC_GTEST_PROP(ConflictResolverProperty, LeavesOnlyReportedChannelOnlyConflicts, 
   const auto rs = resolve_conflicts(
       l, {*rc::gen::element(WinnerRule::kEarlierBookingWins, WinnerRule::kChannelWins),
           *rc::gen::arbitrary<bool>()});
+  // What a caller alerts on: the conflict left at each unresolved report's unit and night.
+  std::set<std::string> reported;
+  std::map<std::pair<std::string, Night>, std::string> key_at;
+  for (const Conflict& c : l.conflicts()) key_at[{c.unit, c.night}] = conflict_key(c);
+  for (const Resolution& r : rs) {
+    const auto it = key_at.find({r.from_unit, r.night});
+    if (r.kind == ResolutionKind::kUnresolved && it != key_at.end()) reported.insert(it->second);
+  }
   for (const Conflict& c : l.conflicts()) {
-    for (const std::string& id : c.stay_ids) {
-      RC_ASSERT(l.find(id)->source != Source::kDirect);
-      const bool reported = std::any_of(rs.begin(), rs.end(), [&](const Resolution& r) {
-        return r.kind == ResolutionKind::kUnresolved;
-      });
-      RC_ASSERT(reported);
-    }
+    for (const std::string& id : c.stay_ids) RC_ASSERT(l.find(id)->source != Source::kDirect);
+    RC_ASSERT(reported.count(conflict_key(c)) == 1u);
   }
   for (const Resolution& r : rs) {
     const Stay* s = l.find(r.stay_id);

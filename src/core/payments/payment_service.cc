@@ -366,8 +366,10 @@ void PaymentService::absorb(Payment& p, const nlohmann::json& pi, Via via,
     p.stripe_status = stripe_status;
     transition(p, to, batch, now_us);
   } else if (rank_to == rank_from) {
-    // Same rank: a repeat, or (a read, which is current) another terminal wording.
-    if (to == p.status || via == Via::kRead) {
+    // Same rank: a repeat, or another terminal wording that is current: a read's, or Stripe's
+    // first word on a payment we abandoned believing no PaymentIntent existed (a create that
+    // lingered on the wire reached Stripe after all).
+    if (to == p.status || via == Via::kRead || p.status == PayStatus::kAbandoned) {
       if (to != p.status) p.status = to;
       p.stripe_status = stripe_status;
     }

@@ -342,6 +342,24 @@ TEST_F(PaymentServiceTest, AnEmptySearchForABookingNoLongerHeldAbandonsThePaymen
   EXPECT_EQ(hooks.failed, std::vector<std::string>{"bk_1"});
 }
 
+TEST_F(PaymentServiceTest, ACreateThatReachesStripeAfterAbandonmentIsAdoptedWithItsStatus) {
+  checkout();
+  hooks.held.clear();
+  outage_until_dead();
+  advance_to(now + 6 * kUsPerMin);
+  answer(fp.http.sent.size() - 1,
+         json_result(200, {{"object", "search_result"}, {"data", nlohmann::json::array()}}));
+  ASSERT_EQ(row().status, PayStatus::kAbandoned);
+  // An attempt that lingered on the wire reaches Stripe; its card fails 3-D Secure.
+  nlohmann::json pi = stripe_pi("pi_1", "bk_1", "requires_payment_method");
+  pi["last_payment_error"] = {{"code", "payment_intent_authentication_failure"}};
+  ASSERT_TRUE(event("payment_intent.payment_failed", pi, 600).is_ok());
+  EXPECT_EQ(row().payment_intent, "pi_1");
+  EXPECT_EQ(row().status, PayStatus::kFailed);
+  EXPECT_EQ(row().stripe_status, "requires_payment_method");
+  EXPECT_EQ(hooks.failed, std::vector<std::string>{"bk_1"});  // told once, at abandonment
+}
+
 TEST_F(PaymentServiceTest, LateSuccessWhoseNightsWereTakenIsRefunded) {
   hooks.outcomes["bk_1"] = ConfirmOutcome::kNightsTaken;
   checkout();
