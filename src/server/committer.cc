@@ -3,14 +3,38 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <exception>
+#include <string>
 #include <utility>
 
 namespace intsim::server {
 
 namespace net = boost::asio;
 
+namespace {
+
+// The commit of one flush, any exception in it (std::bad_alloc, a hook's nlohmann exception,
+// anything) turned into that flush's failure: on the commit thread an exception would end the
+// process. The messages stay short enough for the small-string buffer, so reporting an
+// out-of-memory failure needs no memory.
+core::Status guarded_commit(core::Store* store, const core::WriteBatch& batch) noexcept {
+  try {
+    return store->commit(batch);
+  } catch (const std::exception& e) {
+    try {
+      return core::Status::internal(std::string("commit threw: ") + e.what());
+    } catch (...) {
+      return core::Status::internal("commit threw");
+    }
+  } catch (...) {
+    return core::Status::internal("commit threw");
+  }
+}
+
+}  // namespace
+
 void InlineCommitter::commit_async(core::WriteBatch batch, CommitDone done) {
-  core::Status st = store_->commit(batch);
+  core::Status st = guarded_commit(store_, batch);
   net::post(io_, [st = std::move(st), done = std::move(done)]() mutable { done(std::move(st)); });
 }
 
@@ -53,7 +77,7 @@ void ThreadCommitter::run() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    core::Status st = store_->commit(job->batch);
+    core::Status st = guarded_commit(store_, job->batch);
     // The work guard travels with the handler and is released on the loop's thread after it.
     net::post(io_, [st = std::move(st), done = std::move(job->done),
                     work = std::move(job->work)]() mutable { done(std::move(st)); });

@@ -35,7 +35,8 @@ class Committer {
  public:
   virtual ~Committer() = default;
   // Commits `batch` (all or nothing), then runs `done` with the outcome on the io_context's
-  // thread. Outcomes arrive in submission order.
+  // thread. Outcomes arrive in submission order. An exception thrown by the store's commit is
+  // that commit's failure (Status::internal), never the process's end.
   virtual void commit_async(core::WriteBatch batch, CommitDone done) = 0;
 };
 

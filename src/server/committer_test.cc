@@ -5,6 +5,8 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <new>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,7 +29,11 @@ class SlowStore final : public core::Store {
   core::Status commit(const core::WriteBatch& b) override {
     committer = std::this_thread::get_id();
     std::this_thread::sleep_for(delay);
-    if (b.ops().front().key == "fail") return core::Status::io_error("disk full");
+    const std::string& key = b.ops().front().key;
+    if (key == "fail") return core::Status::io_error("disk full");
+    if (key == "oom") throw std::bad_alloc();
+    if (key == "json" && nlohmann::json::parse("{not json").is_null()) return core::Status::ok();
+    if (key == "int") throw 42;
     return inner.commit(b);
   }
   core::MemoryStore inner;
@@ -68,6 +74,38 @@ TEST(ThreadCommitter, CommitsOnItsThreadAndAnswersOnTheLoopInOrderKeepingTheLoop
   std::string v;
   EXPECT_TRUE(store.inner.get("t", "b", &v).is_ok());
   EXPECT_FALSE(store.inner.get("t", "fail", &v).is_ok());
+}
+
+// On the commit thread an escaping exception would end the process (std::terminate): each
+// becomes the failure of its own commit, and the thread goes on with the next.
+TEST(ThreadCommitter, AnExceptionInACommitFailsThatCommitOnly) {
+  boost::asio::io_context io;
+  SlowStore store;
+  std::vector<std::string> outcomes;
+  {
+    ThreadCommitter committer(io, &store);
+    for (const char* key : {"oom", "json", "int", "b"}) {
+      committer.commit_async(batch(key), [&, key](core::Status st) {
+        outcomes.push_back(std::string(key) + ":" + (st.is_ok() ? "ok" : st.to_string()));
+      });
+    }
+    io.run();
+  }
+  ASSERT_EQ(outcomes.size(), 4u);
+  EXPECT_NE(outcomes[0].find("commit threw"), std::string::npos) << outcomes[0];
+  EXPECT_NE(outcomes[1].find("parse"), std::string::npos) << outcomes[1];
+  EXPECT_NE(outcomes[2].find("commit threw"), std::string::npos) << outcomes[2];
+  EXPECT_EQ(outcomes[3], "b:ok");
+}
+
+TEST(InlineCommitter, AnExceptionInACommitFailsThatCommit) {
+  boost::asio::io_context io;
+  SlowStore store;
+  InlineCommitter committer(io, &store);
+  std::string outcome;
+  committer.commit_async(batch("oom"), [&](core::Status st) { outcome = st.to_string(); });
+  io.run();
+  EXPECT_NE(outcome.find("commit threw"), std::string::npos) << outcome;
 }
 
 TEST(ThreadCommitter, DestructionFinishesQueuedCommits) {

@@ -243,7 +243,7 @@ core::Status parse_document(const Json& doc, const Reader& r, Config* out) {
   if (auto st = r.object(doc, ""); !st) return st;
   if (auto st = r.only_keys(doc, "",
                             {"listen", "store", "http", "peers", "tls", "secrets", "units",
-                             "notifications", "channels"});
+                             "notifications", "channels", "shutdown"});
       !st) {
     return st;
   }
@@ -267,9 +267,43 @@ core::Status parse_document(const Json& doc, const Reader& r, Config* out) {
   {
     const Json& v = doc["store"];
     if (auto st = r.object(v, "/store"); !st) return st;
-    if (auto st = r.only_keys(v, "/store", {"path"}); !st) return st;
+    if (auto st = r.only_keys(v, "/store", {"path", "pending_requests_max", "flush_age_ms_max"});
+        !st) {
+      return st;
+    }
     if (!v.contains("path")) return r.fail("/store/path", "a non-empty string", nullptr);
     if (auto st = r.string(v["path"], "/store/path", &c.store_path); !st) return st;
+    std::int64_t n = 0;
+    if (v.contains("pending_requests_max")) {
+      if (auto st = r.integer(v["pending_requests_max"], "/store/pending_requests_max", 1,
+                              10'000'000, "a request count", &n);
+          !st) {
+        return st;
+      }
+      c.pending_requests_max = static_cast<std::size_t>(n);
+    }
+    if (v.contains("flush_age_ms_max")) {
+      if (auto st = r.integer(v["flush_age_ms_max"], "/store/flush_age_ms_max", 1, 3'600'000,
+                              "milliseconds", &n);
+          !st) {
+        return st;
+      }
+      c.flush_age_us_max = n * core::kUsPerMs;
+    }
+  }
+  if (doc.contains("shutdown")) {
+    const Json& v = doc["shutdown"];
+    if (auto st = r.object(v, "/shutdown"); !st) return st;
+    if (auto st = r.only_keys(v, "/shutdown", {"drain_timeout_ms"}); !st) return st;
+    if (v.contains("drain_timeout_ms")) {
+      std::int64_t ms = 0;
+      if (auto st = r.integer(v["drain_timeout_ms"], "/shutdown/drain_timeout_ms", 0, 3'600'000,
+                              "milliseconds", &ms);
+          !st) {
+        return st;
+      }
+      c.drain_timeout_us = ms * core::kUsPerMs;
+    }
   }
   if (doc.contains("http")) {
     const Json& v = doc["http"];

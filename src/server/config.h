@@ -4,7 +4,8 @@
 //
 // {
 //   "listen":  {"address": "127.0.0.1", "port": 8080},
-//   "store":   {"path": "/var/lib/intsim/intsim.db"},
+//   "store":   {"path": "/var/lib/intsim/intsim.db", "pending_requests_max": 10000,
+//               "flush_age_ms_max": 5000},
 //   "http":    {"body_bytes_max": 1048576, "read_timeout_ms": 10000, "connections_max": 1024},
 //   "peers":   {"stripe": {"base_url": "https://api.stripe.com", "timeout_ms": 10000}},
 //   "tls":     {"ca_file": "/etc/ssl/test-ca.pem"},
@@ -13,7 +14,8 @@
 //   "notifications": {"enabled": true, "peer": "whatsapp", "api_version": "v21.0",
 //                     "phone_number_id": "106540352242922", "language": "en_US",
 //                     "ambiguous": "await_status", "await_status_ms": 600000},
-//   "channels": [{"name": "airbnb", "peer": "ota.airbnb", "poll_interval_ms": 300000}]
+//   "channels": [{"name": "airbnb", "peer": "ota.airbnb", "poll_interval_ms": 300000}],
+//   "shutdown": {"drain_timeout_ms": 10000}
 // }
 // Only "store" is required. Unknown keys are errors, so a misspelt option cannot be silently
 // ignored. Relative paths are taken as given (relative to the working directory).
@@ -23,6 +25,13 @@
 // "language"). Enabled, it needs its "peer" (default "whatsapp") in "peers", the access token as
 // the secret "whatsapp.access_token" and the app secret that verifies the status webhooks as
 // "whatsapp.app_secret".
+// "store": besides the path, the backpressure bounds (server/core_service.h): while
+// "pending_requests_max" answers wait for the store's flush, or the flush in flight is older
+// than "flush_age_ms_max", requests for the core's routes are answered 503 with Retry-After
+// without being processed.
+// "shutdown": after SIGTERM/SIGINT the server stops accepting and waits up to
+// "drain_timeout_ms" (0 to 3,600,000) for open connections and flushes in flight, then stops
+// anyway (src/cli/cmd_serve.cc).
 // "channels": the OTA channels whose iCal feeds the core polls (core/sync/sync_engine.h), each
 // named by its source ("airbnb", "booking_com", "vrbo"), at most once. A channel's "peer"
 // (default "ota.<name>") must be in "peers": the feed of unit U is <base_url>/ical/U.ics, for
@@ -59,6 +68,9 @@ struct Config {
   std::string listen_address = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   std::string store_path;
+  std::size_t pending_requests_max = 10'000;
+  core::TimeUs flush_age_us_max = 5 * core::kUsPerSec;
+  core::TimeUs drain_timeout_us = 10 * core::kUsPerSec;
   std::size_t body_bytes_max = 1 << 20;
   core::TimeUs read_timeout_us = 10 * core::kUsPerSec;
   std::size_t connections_max = 1024;

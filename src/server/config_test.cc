@@ -76,7 +76,38 @@ TEST(Config, ErrorsNameTheFileThePointerAndWhatWasExpected) {
             "serve.json: /peers/a~1b/timeout_ms: expected milliseconds from 1 to 3600000, got "
             "the number 0");
   EXPECT_EQ(error_of(R"({"store": {"path": "x", "journal": "off"}})"),
-            "serve.json: /store/journal: expected no such key (allowed: \"path\")");
+            "serve.json: /store/journal: expected no such key (allowed: \"path\", "
+            "\"pending_requests_max\", \"flush_age_ms_max\")");
+}
+
+TEST(Config, BackpressureAndDrainBoundsHaveDefaultsAndAreChecked) {
+  Config c;
+  ASSERT_TRUE(parse_config(R"({"store": {"path": "x.db"}})", "serve.json", &c));
+  EXPECT_EQ(c.pending_requests_max, 10'000u);
+  EXPECT_EQ(c.flush_age_us_max, 5'000'000);
+  EXPECT_EQ(c.drain_timeout_us, 10'000'000);
+  const Status st = parse_config(
+      R"({"store": {"path": "x.db", "pending_requests_max": 50, "flush_age_ms_max": 1500},
+          "shutdown": {"drain_timeout_ms": 0}})",
+      "serve.json", &c);
+  ASSERT_TRUE(st.is_ok()) << st.to_string();
+  EXPECT_EQ(c.pending_requests_max, 50u);
+  EXPECT_EQ(c.flush_age_us_max, 1'500'000);
+  EXPECT_EQ(c.drain_timeout_us, 0);
+  EXPECT_EQ(error_of(R"({"store": {"path": "x", "pending_requests_max": 0}})"),
+            "serve.json: /store/pending_requests_max: expected a request count from 1 to "
+            "10000000, got the number 0");
+  EXPECT_EQ(error_of(R"({"store": {"path": "x", "flush_age_ms_max": "5s"}})"),
+            "serve.json: /store/flush_age_ms_max: expected milliseconds from 1 to 3600000, got "
+            "the string \"5s\"");
+  EXPECT_EQ(error_of(R"({"store": {"path": "x"}, "shutdown": {"drain_timeout_ms": -1}})"),
+            "serve.json: /shutdown/drain_timeout_ms: expected milliseconds from 0 to 3600000, got "
+            "the number -1");
+  EXPECT_EQ(error_of(R"({"store": {"path": "x"}, "shutdown": {"drain_timeout": 5}})"),
+            "serve.json: /shutdown/drain_timeout: expected no such key (allowed: "
+            "\"drain_timeout_ms\")");
+  EXPECT_EQ(error_of(R"({"store": {"path": "x"}, "shutdown": 5})"),
+            "serve.json: /shutdown: expected an object, got the number 5");
 }
 
 TEST(Config, UnitsAreReadAndCheckedForIdsAndUnknownKeys) {

@@ -37,6 +37,7 @@ class CoreService::HeldHttpClient final : public core::HttpClient {
     for (Request& r : out) forward(r.id, r.peer, std::move(r.request), r.deadline_us);
   }
   void drop() { held_.clear(); }
+  std::size_t size() const { return held_.size(); }
   void next_generation() { ++generation_; }
 
   // Whether the result of the request sent as `wire_id` belongs to the current core object, and
@@ -79,6 +80,57 @@ class CoreService::HeldHttpClient final : public core::HttpClient {
   std::uint64_t generation_ = 0;
 };
 
+// Holds the alerts the core raises until the layer holding the state change they report is
+// durable: that change may be lost to a failed flush, and the rebuilt core raises the alert
+// again when the redelivered event makes the change again. The core raises an alert while it
+// works out a change, before it commits the change's batch (which may open the layer), so an
+// alert is tagged only once the core's call has returned (settle()), with the newest layer then.
+class CoreService::HeldAlerts final : public core::Alerts {
+ public:
+  HeldAlerts(core::Alerts* inner, const GroupCommitStore* store, CoreServiceStats* stats)
+      : inner_(inner), store_(store), stats_(stats) {}
+
+  void raise(const core::Alert& alert) override { raised_.push_back(alert); }
+
+  // After each call into the core: the alerts it raised wait for the newest layer, or go now.
+  void settle() {
+    if (raised_.empty()) return;
+    std::vector<core::Alert> raised;
+    raised.swap(raised_);
+    if (const std::uint64_t layer = store_->newest_layer(); layer != 0) {
+      for (core::Alert& a : raised) held_.push_back({layer, std::move(a)});
+      stats_->alerts_held += raised.size();
+      return;
+    }
+    for (const core::Alert& a : raised) inner_->raise(a);
+  }
+
+  // Raises the held alerts that waited for `layer` (or an older one) to be durable.
+  void release(std::uint64_t layer) {
+    std::vector<core::Alert> out;
+    while (!held_.empty() && held_.front().layer <= layer) {
+      out.push_back(std::move(held_.front().alert));
+      held_.pop_front();
+    }
+    for (const core::Alert& a : out) inner_->raise(a);
+  }
+  void drop() {
+    stats_->alerts_dropped += held_.size();
+    held_.clear();
+  }
+
+ private:
+  struct Held {
+    std::uint64_t layer;
+    core::Alert alert;
+  };
+  core::Alerts* inner_;
+  const GroupCommitStore* store_;
+  CoreServiceStats* stats_;
+  std::deque<Held> held_;            // in layer order
+  std::vector<core::Alert> raised_;  // by the core call under way
+};
+
 CoreService::CoreService(boost::asio::io_context& io, core::app::IntegrationConfig config,
                          core::Ports ports, CoreServiceOptions options)
     : io_(io),
@@ -94,6 +146,9 @@ CoreService::CoreService(boost::asio::io_context& io, core::app::IntegrationConf
   }
   store_ = std::make_unique<GroupCommitStore>(base_.store, [this] { on_first_pending(); });
   http_ = std::make_unique<HeldHttpClient>(base_.http, store_.get());
+  if (base_.alerts != nullptr) {
+    alerts_ = std::make_unique<HeldAlerts>(base_.alerts, store_.get(), &stats_);
+  }
 }
 
 CoreService::~CoreService() { *alive_ = nullptr; }
@@ -106,13 +161,20 @@ core::Status CoreService::rebuild(core::TimeUs now_us) {
   core::Ports ports = base_;
   ports.store = store_.get();
   ports.http = http_.get();
+  if (alerts_) ports.alerts = alerts_.get();
   std::unique_ptr<core::app::Integration> made;
   if (core::Status st = core::app::Integration::create(config_, ports, &made); !st.is_ok()) {
     return st;
   }
-  if (core::Status st = made->recover(now_us); !st.is_ok()) return st;
+  core::Status recovered = made->recover(now_us);
+  settle_alerts();
+  if (!recovered.is_ok()) return recovered;
   core_ = std::move(made);
   return core::Status::ok();
+}
+
+void CoreService::settle_alerts() {
+  if (alerts_) alerts_->settle();
 }
 
 void CoreService::add_routes(Router& router) {
@@ -129,8 +191,38 @@ void CoreService::add_routes(Router& router) {
   router.add_prefix_async("GET", "/ical/", h);
 }
 
+bool CoreService::overloaded(core::TimeUs now_us) {
+  const bool too_many = held_.size() >= options_.pending_requests_max;
+  const bool too_slow =
+      flushing_layer_ != 0 && now_us - flush_started_us_ >= options_.flush_age_us_max;
+  const bool now = too_many || too_slow;
+  if (now != overloaded_ && base_.log != nullptr) {
+    if (now) {
+      base_.log->write(now_us, core::LogLevel::kWarn, "serve.overloaded",
+                       {{"reason", too_many ? "pending_requests_max" : "flush_age_ms_max"},
+                        {"responses_waiting", std::to_string(held_.size())},
+                        {"flush_age_ms", std::to_string(flush_age_us() / core::kUsPerMs)}});
+    } else {
+      base_.log->write(now_us, core::LogLevel::kInfo, "serve.overload_ended",
+                       {{"requests_refused", std::to_string(stats_.requests_refused)}});
+    }
+  }
+  overloaded_ = now;
+  return now;
+}
+
 void CoreService::handle(const core::HttpRequest& request, Responder respond) {
   const core::TimeUs now_us = base_.clock->now_us();
+  if (overloaded(now_us)) {
+    // Before the core: a refused request must leave no write behind (nothing would answer for
+    // it) and its answer must not wait for the stalled flush.
+    ++stats_.requests_refused;
+    if (base_.metrics != nullptr) base_.metrics->count("requests_refused", "store", "overloaded");
+    core::HttpResponse refused = text_response(503, "overloaded: the store is behind, retry later");
+    refused.headers.push_back({"Retry-After", "1"});
+    respond(std::move(refused));
+    return;
+  }
   if (!core_) {
     // A rebuild failed earlier (the store was unavailable): try again, else ask for a retry.
     // (Not while a flush is in flight: the rebuilt core would read its undurable layer.)
@@ -140,6 +232,7 @@ void CoreService::handle(const core::HttpRequest& request, Responder respond) {
     }
   }
   core::HttpResponse response = core_->handle(request, now_us);
+  settle_alerts();
   // Even a request that wrote nothing may have read a row that is not durable yet (a duplicate
   // of a webhook still being flushed): it waits for the newest layer too.
   const std::uint64_t layer = store_->newest_layer();
@@ -153,6 +246,7 @@ void CoreService::handle(const core::HttpRequest& request, Responder respond) {
 
 void CoreService::on_timer(core::TimerId id, core::TimeUs now_us) {
   if (core_) core_->on_timer(id, now_us);
+  settle_alerts();
 }
 
 void CoreService::on_http_result(core::RequestId id, core::HttpResult result, core::TimeUs now_us) {
@@ -160,6 +254,7 @@ void CoreService::on_http_result(core::RequestId id, core::HttpResult result, co
   if (http_->take_current(id, &core_id) && core_) {
     core_->on_http_result(core_id, std::move(result), now_us);
   }
+  settle_alerts();
 }
 
 void CoreService::on_first_pending() {
@@ -210,6 +305,7 @@ void CoreService::on_flushed(std::uint64_t layer, std::size_t batches, core::Sta
                                 base_.clock->now_us() - flush_started_us_);
     }
     http_->release(layer);
+    if (alerts_) alerts_->release(layer);
     // Answering may re-enter (a responder that writes synchronously in a test): take them first.
     std::vector<Held> ready;
     while (!held_.empty() && held_.front().layer <= layer) {
@@ -236,6 +332,7 @@ void CoreService::on_flushed(std::uint64_t layer, std::size_t batches, core::Sta
   store_->discard();
   if (options_.after_durable) options_.after_durable();
   http_->drop();
+  if (alerts_) alerts_->drop();
   std::deque<Held> failed;
   failed.swap(held_);
   for (Held& h : failed) h.respond(text_response(500, "store unavailable, retry later"));
@@ -247,6 +344,12 @@ void CoreService::on_flushed(std::uint64_t layer, std::size_t batches, core::Sta
 }
 
 CoreServiceStats CoreService::stats() const { return stats_; }
+
+std::size_t CoreService::requests_waiting() const { return http_->size(); }
+
+core::TimeUs CoreService::flush_age_us() const {
+  return flushing_layer_ == 0 ? 0 : base_.clock->now_us() - flush_started_us_;
+}
 
 void LogAlerts::raise(const core::Alert& alert) {
   log_->write(alert.at_us, core::LogLevel::kError, "alert",

@@ -85,7 +85,7 @@ class CoreServiceTest : public ::testing::Test {
   void use_manual_committer() {
     service.reset();
     manual.emplace(io, &durable);
-    CoreServiceOptions options;
+    CoreServiceOptions options = manual_options;
     options.committer = &*manual;
     options.after_durable = [this] { ++after_durable; };
     service.emplace(io, config, fp.ports(&durable), options);
@@ -144,6 +144,7 @@ class CoreServiceTest : public ::testing::Test {
   DurableStore durable;
   core::app::IntegrationConfig config;
   std::optional<ManualCommitter> manual;  // declared before the service that uses it
+  CoreServiceOptions manual_options;      // what use_manual_committer() starts the service with
   int after_durable = 0;
   std::optional<CoreService> service;
   std::vector<std::unique_ptr<std::optional<core::HttpResponse>>> answers;
@@ -344,6 +345,124 @@ TEST_F(CoreServiceTest, AnOutboundRequestWaitsForItsOwnLayerNotAnOlderOne) {
   ASSERT_TRUE(booking->has_value());
   EXPECT_EQ((*booking)->status, 201) << (*booking)->body;
   EXPECT_FALSE(fp.http.sent.empty());
+}
+
+// Backpressure: with the writer stalled, held answers stop growing at pending_requests_max; a
+// request past it is answered 503 with Retry-After at once and never reaches the core (it
+// wrote nothing: its redelivery later is processed as new, not as already processed).
+TEST_F(CoreServiceTest, WhileTooManyAnswersWaitNewRequestsAre503AndNeverReachTheCore) {
+  manual_options.pending_requests_max = 3;
+  use_manual_committer();
+  const auto first = send_events(0, 3);
+  run();
+  ASSERT_EQ(manual->queue.size(), 1u);  // the writer has it and does not come back
+  auto* refused = send(stripe_event("evt_3"));
+  ASSERT_TRUE(refused->has_value()) << "a request past the bound waited for the stalled flush";
+  EXPECT_EQ((*refused)->status, 503);
+  EXPECT_EQ((*refused)->header("Retry-After").value_or(""), "1");
+  auto* refused_get = send({"GET", "/api/bookings/bk_missing", {}, ""});
+  ASSERT_TRUE(refused_get->has_value());
+  EXPECT_EQ((*refused_get)->status, 503);
+  EXPECT_EQ(service->store().batches_pending(), 3u) << "a refused request reached the core";
+  EXPECT_EQ(service->stats().requests_refused, 2u);
+  EXPECT_EQ(fp.metrics.counter("requests_refused", "store", "overloaded"), 2);
+  EXPECT_EQ(fp.log.count("serve.overloaded"), 1u);
+
+  manual->complete();
+  run();
+  EXPECT_TRUE(answered(first, 200));
+  auto* again = send(stripe_event("evt_3"));
+  EXPECT_FALSE(again->has_value()) << "still refused once the writer caught up";
+  run();
+  manual->complete();
+  run();
+  ASSERT_TRUE(again->has_value());
+  EXPECT_EQ((*again)->status, 200);
+  EXPECT_EQ((*again)->body.find("already_processed"), std::string::npos) << (*again)->body;
+  EXPECT_TRUE(durable.durable(core::webhook::kInboxTable, "stripe/evt_3"));
+}
+
+// The other bound: a flush in flight for longer than flush_age_us_max (an fsync of seconds)
+// refuses new requests however few wait.
+TEST_F(CoreServiceTest, WhileTheFlushInFlightIsTooOldNewRequestsAre503) {
+  manual_options.flush_age_us_max = 2 * core::kUsPerSec;
+  use_manual_committer();
+  auto* first = send(stripe_event("evt_0"));
+  run();
+  ASSERT_EQ(manual->queue.size(), 1u);
+  fp.clock.now += core::kUsPerSec;
+  auto* young = send(stripe_event("evt_1"));
+  EXPECT_FALSE(young->has_value()) << "refused while the flush was younger than the bound";
+  fp.clock.now += core::kUsPerSec;
+  auto* old = send(stripe_event("evt_2"));
+  ASSERT_TRUE(old->has_value());
+  EXPECT_EQ((*old)->status, 503);
+  EXPECT_EQ(service->stats().requests_refused, 1u);
+  manual->complete();
+  run();
+  manual->complete();
+  run();
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->status, 200);
+  ASSERT_TRUE(young->has_value());
+  EXPECT_EQ((*young)->status, 200);
+  EXPECT_FALSE(durable.durable(core::webhook::kInboxTable, "stripe/evt_2"));
+  EXPECT_TRUE(service->drained());
+}
+
+// An alert reports a state change: it reaches the Alerts port only once the layer holding that
+// change is durable. A failed flush drops it; the rebuilt core raises it again on redelivery.
+TEST_F(CoreServiceTest, AlertsWaitForTheirLayerAndAreDroppedWithAFailedOne) {
+  use_manual_committer();
+  const nlohmann::json body = {
+      {"guest", "g_1"}, {"unit", "u1"},      {"first_night", "2026-01-10"},
+      {"nights", 2},    {"currency", "USD"}, {"payment_method", "pm_card_visa"}};
+  auto* booking = send({"POST", "/api/bookings", {}, body.dump()});
+  run();
+  manual->complete();
+  run();
+  ASSERT_TRUE(booking->has_value());
+  ASSERT_EQ((*booking)->status, 201) << (*booking)->body;
+  const std::string booking_id = nlohmann::json::parse((*booking)->body).at("booking_id");
+  const auto dispute = [&] {
+    const nlohmann::json event = {{"id", "evt_dispute"},
+                                  {"object", "event"},
+                                  {"type", "charge.dispute.created"},
+                                  {"created", fp.clock.now / core::kUsPerSec},
+                                  {"data",
+                                   {{"object",
+                                     {{"id", "dp_1"},
+                                      {"object", "dispute"},
+                                      {"status", "needs_response"},
+                                      {"reason", "fraudulent"},
+                                      {"metadata", {{"booking_id", booking_id}}}}}}}};
+    const std::string text = event.dump();
+    return core::HttpRequest{
+        "POST",
+        "/webhooks/stripe",
+        {{"Stripe-Signature",
+          core::webhook::stripe_signature_header(kSecret, fp.clock.now / core::kUsPerSec, text)}},
+        text};
+  };
+  const std::size_t before = fp.alerts.count("dispute");
+  auto* lost = send(dispute());
+  run();
+  EXPECT_EQ(fp.alerts.count("dispute"), before) << "alerted before the change was durable";
+  manual->complete(/*fail=*/true);
+  run();
+  ASSERT_TRUE(lost->has_value());
+  EXPECT_EQ((*lost)->status, 500);
+  EXPECT_EQ(fp.alerts.count("dispute"), before) << "alerted about a change that was lost";
+  EXPECT_EQ(service->stats().alerts_dropped, 1u);
+
+  auto* redelivered = send(dispute());
+  run();
+  EXPECT_EQ(fp.alerts.count("dispute"), before);
+  manual->complete();
+  run();
+  ASSERT_TRUE(redelivered->has_value());
+  EXPECT_EQ((*redelivered)->status, 200) << (*redelivered)->body;
+  EXPECT_EQ(fp.alerts.count("dispute"), before + 1);
 }
 
 // Real mode's wiring: the core reads through one SQLite connection that holds its snapshot, a

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <exception>
+
 namespace intsim::server {
 namespace {
 
@@ -83,8 +85,10 @@ core::Status SqliteStore::init(const Options& options) {
   if (sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr) != SQLITE_OK) return error("open");
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, options.busy_timeout_ms);
+  options_ = options;
   hold_read_snapshot_ = options.hold_read_snapshot;
   after_commit_ = options.after_commit;
+  fault_ = options.fault_for_test;
 
   // journal_mode answers the mode it ended up in; a file system without shared memory support
   // silently stays in another mode, which must not pass unnoticed.
@@ -144,16 +148,45 @@ core::Status SqliteStore::init(const Options& options) {
 
 SqliteStore::~SqliteStore() {
   release_snapshot();  // so that closing can checkpoint
-  for (sqlite3_stmt* stmt :
-       {get_, scan_range_, scan_from_, put_, erase_, begin_, begin_read_, commit_, rollback_}) {
-    sqlite3_finalize(stmt);  // a no-op on null
+  close();
+}
+
+void SqliteStore::close() {
+  for (sqlite3_stmt** stmt : {&get_, &scan_range_, &scan_from_, &put_, &erase_, &begin_,
+                              &begin_read_, &commit_, &rollback_}) {
+    sqlite3_finalize(*stmt);  // a no-op on null
+    *stmt = nullptr;
   }
-  // Closing the last connection checkpoints the WAL into the main file.
+  // Closing the last connection checkpoints the WAL into the main file; closing one inside a
+  // write transaction rolls it back.
   sqlite3_close(db_);
+  db_ = nullptr;
+  in_read_ = false;
+}
+
+core::Status SqliteStore::reopen() {
+  close();
+  if (auto st = init(options_); !st) {
+    close();
+    return st;
+  }
+  return core::Status::ok();
 }
 
 int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int wal_frames) {
-  static_cast<SqliteStore*>(self)->after_commit_(wal_frames);
+  // Called from inside SQLite's C code, which an exception must never cross.
+  auto* store = static_cast<SqliteStore*>(self);
+  try {
+    store->after_commit_(wal_frames);
+  } catch (const std::exception& e) {
+    try {
+      store->hook_error_ = std::string("after_commit threw: ") + e.what();
+    } catch (...) {
+      store->hook_error_ = "hook threw";
+    }
+  } catch (...) {
+    store->hook_error_ = "hook threw";
+  }
   return SQLITE_OK;
 }
 
@@ -167,6 +200,7 @@ core::Status SqliteStore::checkpoint() {
 }
 
 core::Status SqliteStore::before_read() {
+  if (db_ == nullptr) return core::Status::io_error("sqlite store '" + path_ + "': closed");
   if (!hold_read_snapshot_ || in_read_) return core::Status::ok();
   if (auto st = step_done(begin_read_, "begin read"); !st) return st;
   in_read_ = true;
@@ -226,6 +260,9 @@ core::Status SqliteStore::scan(
 
 core::Status SqliteStore::commit(const core::WriteBatch& batch) {
   if (batch.empty()) return core::Status::ok();
+  if (db_ == nullptr) {  // an earlier reopen() failed
+    if (auto st = reopen(); !st) return st;
+  }
   // A write transaction cannot start inside the held read one (and its snapshot may be stale).
   if (auto st = release_snapshot(); !st) return st;
   if (auto st = step_done(begin_, "commit: begin"); !st) return st;
@@ -244,15 +281,32 @@ core::Status SqliteStore::commit(const core::WriteBatch& batch) {
     }
   }
   if (failed.is_ok()) {
-    failed = step_done(commit_, "commit");
-    if (failed.is_ok()) return failed;
+    hook_error_.clear();
+    failed = fault("commit")
+                 ? core::Status::io_error("sqlite store '" + path_ + "': commit: injected fault")
+                 : step_done(commit_, "commit");
+    if (failed.is_ok() && !hook_error_.empty()) {
+      // The rows are durable; the caller learns of a failure and treats the batch as lost,
+      // which its redelivery then finds already done.
+      failed = core::Status::internal("sqlite store '" + path_ + "': commit: " + hook_error_);
+    }
+    if (failed.is_ok() || sqlite3_get_autocommit(db_) != 0) return failed;
   }
   // The error message is taken before ROLLBACK, which would overwrite sqlite3_errmsg. If even
-  // ROLLBACK fails SQLite has already rolled back (or the connection is unusable, and the next
-  // BEGIN will say so); either way nothing of the batch is visible.
-  if (sqlite3_get_autocommit(db_) == 0) {
+  // ROLLBACK fails SQLite has usually rolled back already; if it has not, the connection is
+  // still inside the transaction and every later BEGIN would fail: closing it rolls back.
+  if (sqlite3_get_autocommit(db_) == 0 && !fault("rollback")) {
     StmtGuard guard(rollback_);
     sqlite3_step(rollback_);
+  }
+  if (sqlite3_get_autocommit(db_) == 0) {
+    const core::Status reopened = reopen();
+    return core::Status::io_error(
+        failed.message() + (reopened.is_ok() ? "; the rollback failed too and the connection "
+                                               "was reopened"
+                                             : "; the rollback failed too and reopening the "
+                                               "connection failed: " +
+                                                   reopened.message()));
   }
   return failed;
 }

@@ -49,6 +49,10 @@ class SqliteStore final : public core::Store {
     // WAL into the database and syncing it: the owner checkpoints elsewhere instead
     // (wal_checkpointer.h).
     std::function<void(int wal_frames)> after_commit;
+    // Tests only: asked before the COMMIT and the ROLLBACK of a write transaction ("commit",
+    // "rollback"); true skips that statement and fails it as SQLite would, leaving the
+    // transaction open. Empty in production (one test per commit, none per row).
+    std::function<bool(std::string_view step)> fault_for_test;
   };
 
   // Opens (creating if needed) the database at `path`. Errors name the path and SQLite's
@@ -67,7 +71,11 @@ class SqliteStore final : public core::Store {
   core::Status scan(
       std::string_view table, std::string_view prefix,
       const std::function<bool(std::string_view key, std::string_view value)>& visit) override;
-  // One transaction (BEGIN IMMEDIATE ... COMMIT); rolled back on any error.
+  // One transaction (BEGIN IMMEDIATE ... COMMIT); rolled back on any error. If even the ROLLBACK
+  // fails and leaves the connection inside the transaction (every later BEGIN would fail), the
+  // connection is closed, which rolls back, and opened again; the error says so. An exception
+  // from after_commit fails the commit (whose rows are durable by then: the caller treats it as
+  // an ambiguous commit, like a lost answer) and never crosses SQLite's C frames.
   core::Status commit(const core::WriteBatch& batch) override;
 
   // A PASSIVE checkpoint: copies what it can of the WAL into the database without waiting for
@@ -84,6 +92,11 @@ class SqliteStore final : public core::Store {
  private:
   explicit SqliteStore(std::string path) : path_(std::move(path)) {}
   core::Status init(const Options& options);
+  void close();
+  // Closes the connection and opens it again with the same options; on failure the store is
+  // closed and the next commit tries again.
+  core::Status reopen();
+  bool fault(std::string_view step) const { return fault_ && fault_(step); }
   core::Status error(std::string_view what) const;
   core::Status exec(const char* sql, std::string_view what);
   core::Status step_done(sqlite3_stmt* stmt, std::string_view what);
@@ -91,9 +104,12 @@ class SqliteStore final : public core::Store {
 
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int wal_frames);
 
+  Options options_;  // kept for reopen()
   bool hold_read_snapshot_ = false;
   std::function<void(int)> after_commit_;
-  bool in_read_ = false;  // a held read transaction is open
+  std::function<bool(std::string_view)> fault_;
+  std::string hook_error_;  // what after_commit threw in the commit under way; empty: nothing
+  bool in_read_ = false;    // a held read transaction is open
   std::string path_;
   sqlite3* db_ = nullptr;
   // Prepared once and reused: preparing per call would dominate small transactions.
