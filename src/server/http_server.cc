@@ -6,13 +6,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <map>
 #include <optional>
+
+#include "src/server/http_wire.h"
 
 namespace intsim::server {
 namespace {
@@ -21,12 +23,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-
-// Headers the server owns: framing is computed from the body it writes, whatever a handler says.
-bool framing_header(std::string_view name) {
-  return core::iequals(name, "Content-Length") || core::iequals(name, "Transfer-Encoding") ||
-         core::iequals(name, "Connection");
-}
 
 }  // namespace
 
@@ -126,28 +122,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (!self->waiting_ || seq != self->request_seq_) return;
       self->waiting_ = false;
       self->waiting_work_.reset();
-      self->write(std::move(out), version, keep_alive && !self->server_->stopping);
+      self->write(out, version, keep_alive && !self->server_->stopping);
     });
   }
 
-  void write(core::HttpResponse out, unsigned version, bool keep_alive) {
-    response_ = {};
-    response_.version(version);
-    response_.result(static_cast<unsigned>(out.status));
-    for (core::Header& h : out.headers) {
-      if (!framing_header(h.name)) response_.insert(h.name, h.value);
-    }
-    response_.body() = std::move(out.body);
-    response_.keep_alive(keep_alive);
-    response_.prepare_payload();
+  void write(const core::HttpResponse& out, unsigned version, bool keep_alive) {
+    wire_ = serialize_response(out, version, keep_alive);
+    keep_alive_ = keep_alive;
     writing_ = true;
     stream_.expires_after(std::chrono::microseconds(server_->options.read_timeout_us));
-    http::async_write(stream_, response_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->writing_ = false;
-                        if (ec || !self->response_.keep_alive()) return self->close();
-                        self->do_read();
-                      });
+    net::async_write(stream_, net::buffer(wire_),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->writing_ = false;
+                       if (ec || !self->keep_alive_) return self->close();
+                       self->do_read();
+                     });
   }
 
   void close() {
@@ -159,7 +148,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;
+  std::string wire_;  // the answer being written
+  bool keep_alive_ = false;
   bool writing_ = false;
   bool waiting_ = false;  // for a handler's answer
   std::optional<net::executor_work_guard<net::io_context::executor_type>> waiting_work_;

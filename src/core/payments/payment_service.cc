@@ -592,20 +592,25 @@ std::string PaymentService::booking_of(const nlohmann::json& object, std::string
 Status PaymentService::apply(const webhook::VerifiedEvent& event, WriteBatch& effects,
                              TimeUs now_us) {
   if (event.endpoint != webhook::Endpoint::kStripe) return Status::ok();
+  const std::string& type = event.type;
+  const bool ours = type.starts_with("payment_intent.") || type == "charge.refunded" ||
+                    type.starts_with("refund.") || type.starts_with("charge.dispute.");
+  if (!ours) return Status::ok();  // customer.*, product.*...: acknowledged, nothing to do
   const nlohmann::json& payload = event.payload;
-  if (!payload.is_object() || !payload.contains("data") || !payload["data"].is_object()) {
+  const auto data = payload.is_object() ? payload.find("data") : payload.end();
+  if (data == payload.end() || !data->is_object()) {
     return Status::ok();  // authentic but not an event we understand: nothing to do
   }
-  const nlohmann::json object = payload["data"].value("object", nlohmann::json());
+  static const nlohmann::json kNone;
+  const auto found = data->find("object");
+  const nlohmann::json& object = found == data->end() ? kNone : *found;
   const std::int64_t created_s = json_int(payload, "created");
-  const std::string& type = event.type;
   if (type.starts_with("payment_intent.")) {
     return apply_payment_intent(object, created_s, effects, now_us);
   }
   if (type == "charge.refunded") return apply_charge_refunded(object, effects, now_us);
   if (type.starts_with("refund.")) return apply_refund(type, object, effects, now_us);
-  if (type.starts_with("charge.dispute.")) return apply_dispute(type, object, effects, now_us);
-  return Status::ok();
+  return apply_dispute(type, object, effects, now_us);
 }
 
 Status PaymentService::apply_payment_intent(const nlohmann::json& object, std::int64_t created_s,
