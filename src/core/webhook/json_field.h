@@ -14,6 +14,12 @@ namespace intsim::core::webhook {
 // the text is malformed before it (text after it is not looked at).
 std::optional<std::string> json_top_level_string(std::string_view json_text, std::string_view name);
 
+namespace detail {
+// json_top_level_string without its fast path: the reference its tests compare against.
+std::optional<std::string> json_top_level_string_by_parser(std::string_view json_text,
+                                                           std::string_view name);
+}  // namespace detail
+
 // object[name] when it is a string, else "".
 std::string json_string_member(const nlohmann::json& object, const char* name);
 
