@@ -3,6 +3,16 @@
 // until SIGTERM or SIGINT, then stops gracefully: no new connections, requests in flight are
 // answered, and the store is closed last.
 //
+// Stopping. The first SIGTERM/SIGINT stops accepting and drains: the process waits until every
+// connection is closed and nothing waits for a flush (held answers of a flush in flight are
+// still given when it completes), for at most config shutdown.drain_timeout_ms. Past that
+// deadline it logs serve.drain_timeout with what was still open or waiting and stops anyway,
+// with exit status 0: every answer it gave was durable (answers wait for their flush), what it
+// did not answer its peers redeliver, and the store is closed cleanly (after the one commit in
+// flight, if any, finishes). A second signal stops at once: it logs serve.forced_stop and exits
+// with 128 + the signal's number (143 for SIGTERM, 130 for SIGINT), without closing the store,
+// as a crash would (SQLite's WAL recovers; nothing unanswered was acknowledged).
+//
 // Served: the core's routes (server/core_service.h: webhooks, booking API, iCal export) with
 // group commit, plus GET /healthz and GET /metrics. Secrets by name (config "secrets"):
 //   stripe.webhook        Stripe endpoint secret ("whsec_...")
@@ -21,8 +31,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "src/cli/args.h"
 #include "src/cli/commands.h"
@@ -63,6 +78,31 @@ core::app::IntegrationConfig integration_config(const server::Config& config,
   c.sync.channels = config.channels;
   return c;
 }
+
+// A fault for tests/serve: every commit of the writer takes `delay` longer, standing in for a
+// slow disk (INTSIM_SERVE_FAULT_COMMIT_DELAY_MS). Never set in production, where the writer is
+// the SqliteStore itself.
+class DelayedCommits final : public core::Store {
+ public:
+  DelayedCommits(core::Store* inner, std::chrono::milliseconds delay)
+      : inner_(inner), delay_(delay) {}
+  core::Status get(std::string_view table, std::string_view key, std::string* value) override {
+    return inner_->get(table, key, value);
+  }
+  core::Status scan(
+      std::string_view table, std::string_view prefix,
+      const std::function<bool(std::string_view key, std::string_view value)>& visit) override {
+    return inner_->scan(table, prefix, visit);
+  }
+  core::Status commit(const core::WriteBatch& batch) override {
+    std::this_thread::sleep_for(delay_);
+    return inner_->commit(batch);
+  }
+
+ private:
+  core::Store* inner_;
+  std::chrono::milliseconds delay_;
+};
 
 }  // namespace
 
@@ -150,9 +190,17 @@ int cmd_serve(int argc, char** argv) {
     return kExitInvalidInput;
   }
   core::Ports ports{&clock, &random, &timers, &client, store.get(), &log, &metrics, &alerts};
-  auto committer = std::make_unique<server::ThreadCommitter>(io, writer.get());
+  std::unique_ptr<DelayedCommits> delayed;
+  if (const char* ms = std::getenv("INTSIM_SERVE_FAULT_COMMIT_DELAY_MS")) {
+    delayed =
+        std::make_unique<DelayedCommits>(writer.get(), std::chrono::milliseconds(std::atoi(ms)));
+  }
+  auto committer = std::make_unique<server::ThreadCommitter>(
+      io, delayed ? static_cast<core::Store*>(delayed.get()) : writer.get());
   server::CoreServiceOptions service_options;
   service_options.committer = committer.get();
+  service_options.pending_requests_max = config.pending_requests_max;
+  service_options.flush_age_us_max = config.flush_age_us_max;
   service_options.after_durable = [&store, &checkpointer, &wal_frames] {
     store->release_snapshot();
     checkpointer->on_commit(wal_frames.load(std::memory_order_relaxed));
@@ -179,17 +227,49 @@ int cmd_serve(int argc, char** argv) {
     return kExitInvalidInput;
   }
 
+  // Logs `event` with `first` and what a stop now would leave unanswered or unsent.
+  const auto log_waiting = [&](core::LogLevel level, std::string_view event, core::LogField first) {
+    log.write(clock.now_us(), level, event,
+              {std::move(first),
+               {"connections_open", std::to_string(http.stats().connections_open)},
+               {"responses_waiting", std::to_string(service.responses_waiting())},
+               {"requests_waiting", std::to_string(service.requests_waiting())},
+               {"batches_pending", std::to_string(service.store().batches_pending())},
+               {"flush_age_ms", std::to_string(service.flush_age_us() / core::kUsPerMs)}});
+  };
   boost::asio::steady_timer drain_timer(io);
   std::function<void()> drain_check;
-  server::ShutdownSignals signals(io, [&](int signal_number) {
+  std::chrono::steady_clock::time_point drain_deadline;
+  bool drain_timed_out = false;
+  server::ShutdownSignals signals(io, [&](int signal_number, int count) {
+    const char* name = signal_number == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (count > 1) {
+      // The operator will not wait: stop now, as a crash would. Nothing was answered before it
+      // was durable, so the held answers are simply never given (their peers redeliver) and a
+      // commit cut short is rolled back by SQLite's WAL at the next open.
+      log_waiting(core::LogLevel::kError, "serve.forced_stop", {"signal", name});
+      log.flush();
+      std::fflush(nullptr);
+      std::_Exit(128 + signal_number);
+    }
     log.write(clock.now_us(), core::LogLevel::kInfo, "serve.stopping",
-              {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+              {{"signal", name},
+               {"drain_timeout_ms", std::to_string(config.drain_timeout_us / core::kUsPerMs)}});
     http.stop();
+    drain_deadline =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(config.drain_timeout_us);
     // The core's timers and outbound requests would keep io.run() going for ever: once the
     // last connection is answered and nothing waits for a flush, stop the loop. Outbound work
     // is durable in the outbox and resumes at the next start.
     drain_check = [&] {
-      if (http.stats().connections_open == 0 && !service.store().pending()) {
+      if (http.stats().connections_open == 0 && service.drained()) {
+        io.stop();
+        return;
+      }
+      if (std::chrono::steady_clock::now() >= drain_deadline) {
+        log_waiting(core::LogLevel::kWarn, "serve.drain_timeout",
+                    {"drain_timeout_ms", std::to_string(config.drain_timeout_us / core::kUsPerMs)});
+        drain_timed_out = true;
         io.stop();
         return;
       }
@@ -205,14 +285,32 @@ int cmd_serve(int argc, char** argv) {
   // The core and every handler run on this one thread (the commit thread only runs SQLite
   // commits, the checkpointer only checkpoints); one process per store (store_lock.h).
   io.run();
-  // The loop ran until nothing was pending, so the commit thread is idle: join it, then close
-  // SQLite (the last connection to close checkpoints the WAL).
+  // The loop ran until nothing was pending (or the drain's deadline passed: then a commit may
+  // still be in flight, and joining waits for it), so join the commit thread, then close SQLite
+  // (the last connection to close checkpoints the WAL). A second signal still stops at once
+  // meanwhile: the loop no longer runs, so a thread of its own listens for it.
+  boost::asio::io_context late_io;
+  server::ShutdownSignals late_signals(late_io, [&](int signal_number, int) {
+    std::fputs(
+        (server::JsonLineLog::format(clock.now_us(), core::LogLevel::kError, "serve.forced_stop",
+                                     {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
+                                      {"while", "closing the store"}}) +
+         "\n")
+            .c_str(),
+        stderr);
+    std::fflush(nullptr);
+    std::_Exit(128 + signal_number);
+  });
+  std::thread late_thread([&late_io] { late_io.run(); });
   committer.reset();
   writer.reset();
   checkpointer.reset();
   store.reset();
+  boost::asio::post(late_io, [&late_signals] { late_signals.cancel(); });
+  late_thread.join();
   log.write(clock.now_us(), core::LogLevel::kInfo, "serve.stopped",
-            {{"requests", std::to_string(http.stats().requests)}});
+            {{"requests", std::to_string(http.stats().requests)},
+             {"drain", drain_timed_out ? "timed_out" : "complete"}});
   return kExitPassed;
 }
 
