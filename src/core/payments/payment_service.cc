@@ -10,6 +10,7 @@
 #include "src/core/payments/form_codec.h"
 #include "src/core/payments/stripe_jobs.h"
 #include "src/core/resilience/idempotency.h"
+#include "src/core/typed_rows.h"
 
 namespace intsim::core::payments {
 namespace {
@@ -73,9 +74,7 @@ std::vector<WriteBatch::Op> PaymentService::take_enqueued() {
 // ---- rows ---------------------------------------------------------------------------------
 
 Status PaymentService::load(std::string_view booking_id, Payment* out) {
-  std::string row;
-  if (Status s = ports_.store->get(kPaymentsTable, booking_id, &row); !s.is_ok()) return s;
-  return decode_payment(row, out);
+  return load_row<Payment>(*ports_.store, kPaymentsTable, booking_id, decode_payment, out);
 }
 
 Status PaymentService::find(std::string_view booking_id, Payment* out) {
@@ -83,19 +82,7 @@ Status PaymentService::find(std::string_view booking_id, Payment* out) {
 }
 
 Status PaymentService::list(std::vector<Payment>* out) {
-  out->clear();
-  Status bad;
-  const Status s =
-      ports_.store->scan(kPaymentsTable, "", [&](std::string_view, std::string_view value) {
-        Payment p;
-        if (Status d = decode_payment(value, &p); !d.is_ok()) {
-          bad = std::move(d);
-          return true;
-        }
-        out->push_back(std::move(p));
-        return true;
-      });
-  return s.is_ok() ? bad : s;
+  return list_rows<Payment>(*ports_.store, kPaymentsTable, decode_payment, out);
 }
 
 void PaymentService::save(Payment& p, WriteBatch& batch, std::optional<TimeUs> news_at_us) {
@@ -123,19 +110,13 @@ std::optional<TimeUs> PaymentService::reconcile_due_us(const Payment& p) const {
 
 Status PaymentService::load_due() {
   std::map<std::string, TimeUs, std::less<>> due;
-  Status bad;
-  const Status s =
-      ports_.store->scan(kPaymentsTable, "", [&](std::string_view key, std::string_view value) {
-        Payment p;
-        if (Status d = decode_payment(value, &p); !d.is_ok()) {
-          bad = std::move(d);
-          return true;
-        }
-        if (const std::optional<TimeUs> at = reconcile_due_us(p)) due.emplace(key, *at);
-        return true;
-      });
+  const Status s = scan_rows<Payment>(*ports_.store, kPaymentsTable, decode_payment,
+                                      [&](std::string_view key, Payment&& p) {
+                                        if (const std::optional<TimeUs> at = reconcile_due_us(p)) {
+                                          due.emplace(key, *at);
+                                        }
+                                      });
   if (!s.is_ok()) return s;
-  if (!bad.is_ok()) return bad;
   // Whatever save() noted before is in the scan, as committed (batches commit synchronously).
   due_ = std::move(due);
   due_loaded_ = true;

@@ -12,6 +12,7 @@
 #include "src/core/payments/form_codec.h"
 #include "src/core/payments/stripe_jobs.h"
 #include "src/core/resilience/idempotency.h"
+#include "src/core/typed_rows.h"
 
 namespace intsim::core::payments {
 namespace {
@@ -91,27 +92,13 @@ std::vector<WriteBatch::Op> SubscriptionService::take_enqueued() {
 // ---- rows ---------------------------------------------------------------------------------
 
 Status SubscriptionService::load(std::string_view id, Membership* out) {
-  std::string row;
-  if (Status s = ports_.store->get(kMembershipsTable, id, &row); !s.is_ok()) return s;
-  return decode_membership(row, out);
+  return load_row<Membership>(*ports_.store, kMembershipsTable, id, decode_membership, out);
 }
 
 Status SubscriptionService::find(std::string_view id, Membership* out) { return load(id, out); }
 
 Status SubscriptionService::list(std::vector<Membership>* out) {
-  out->clear();
-  Status bad;
-  const Status s =
-      ports_.store->scan(kMembershipsTable, "", [&](std::string_view, std::string_view value) {
-        Membership m;
-        if (Status d = decode_membership(value, &m); !d.is_ok()) {
-          bad = std::move(d);
-          return true;
-        }
-        out->push_back(std::move(m));
-        return true;
-      });
-  return s.is_ok() ? bad : s;
+  return list_rows<Membership>(*ports_.store, kMembershipsTable, decode_membership, out);
 }
 
 void SubscriptionService::save(Membership& m, WriteBatch& batch) {
