@@ -166,6 +166,9 @@ int cmd_serve(int argc, char** argv) {
   writer_options.after_commit = [&wal_frames](int frames) {
     wal_frames.store(frames, std::memory_order_relaxed);
   };
+  // Under back-to-back flushes only the writer itself, between two commits, can finish a
+  // checkpoint that lets the WAL rewind (wal_checkpointer.h, "Rewinding").
+  writer_options.checkpoint_first = [&checkpointer] { return checkpointer->rewind_wanted(); };
   if (auto st = server::SqliteStore::open(config.store_path, writer_options, &writer); !st) {
     fmt::print(stderr, "intsim serve: {}\n", st.message());
     return kExitInvalidInput;
@@ -202,8 +205,7 @@ int cmd_serve(int argc, char** argv) {
   service_options.pending_requests_max = config.pending_requests_max;
   service_options.flush_age_us_max = config.flush_age_us_max;
   service_options.after_durable = [&store, &checkpointer, &wal_frames] {
-    store->release_snapshot();
-    checkpointer->on_commit(wal_frames.load(std::memory_order_relaxed));
+    checkpointer->after_flush(*store, wal_frames.load(std::memory_order_relaxed));
   };
   server::CoreService service(io, integration_config(config, secrets), ports, service_options);
   timers.set_sink(&service);

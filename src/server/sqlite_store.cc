@@ -89,6 +89,7 @@ core::Status SqliteStore::init(const Options& options) {
   hold_read_snapshot_ = options.hold_read_snapshot;
   after_commit_ = options.after_commit;
   fault_ = options.fault_for_test;
+  checkpoint_first_ = options.checkpoint_first;
 
   // journal_mode answers the mode it ended up in; a file system without shared memory support
   // silently stays in another mode, which must not pass unnoticed.
@@ -199,6 +200,11 @@ core::Status SqliteStore::checkpoint() {
   return core::Status::ok();
 }
 
+core::Status SqliteStore::set_hold_read_snapshot(bool hold) {
+  hold_read_snapshot_ = hold;
+  return hold ? core::Status::ok() : release_snapshot();
+}
+
 core::Status SqliteStore::before_read() {
   if (db_ == nullptr) return core::Status::io_error("sqlite store '" + path_ + "': closed");
   if (!hold_read_snapshot_ || in_read_) return core::Status::ok();
@@ -265,6 +271,9 @@ core::Status SqliteStore::commit(const core::WriteBatch& batch) {
   }
   // A write transaction cannot start inside the held read one (and its snapshot may be stale).
   if (auto st = release_snapshot(); !st) return st;
+  if (checkpoint_first_ && checkpoint_first_()) {
+    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
   if (auto st = step_done(begin_, "commit: begin"); !st) return st;
   core::Status failed;
   for (const core::WriteBatch::Op& op : batch.ops()) {

@@ -49,6 +49,12 @@ class SqliteStore final : public core::Store {
     // WAL into the database and syncing it: the owner checkpoints elsewhere instead
     // (wal_checkpointer.h).
     std::function<void(int wal_frames)> after_commit;
+    // Asked before each write transaction, on the committing thread; true runs a PASSIVE
+    // checkpoint on this connection first. With nothing writing meanwhile it copies the whole
+    // WAL unless a reader's snapshot is older, so the BEGIN that follows can rewind the WAL to
+    // its start: under back-to-back commits nothing else ever finds the WAL fully copied
+    // (wal_checkpointer.h). A failure (another checkpoint running) only means no rewind yet.
+    std::function<bool()> checkpoint_first;
     // Tests only: asked before the COMMIT and the ROLLBACK of a write transaction ("commit",
     // "rollback"); true skips that statement and fails it as SQLite would, leaving the
     // transaction open. Empty in production (one test per commit, none per row).
@@ -86,6 +92,8 @@ class SqliteStore final : public core::Store {
   // commit made so far (by any connection). A no-op when none is open.
   core::Status release_snapshot();
   bool snapshot_held() const { return in_read_; }
+  // Turns hold_read_snapshot on or off from now on (off releases the snapshot held).
+  core::Status set_hold_read_snapshot(bool hold);
 
   const std::string& path() const { return path_; }
 
@@ -108,6 +116,7 @@ class SqliteStore final : public core::Store {
   bool hold_read_snapshot_ = false;
   std::function<void(int)> after_commit_;
   std::function<bool(std::string_view)> fault_;
+  std::function<bool()> checkpoint_first_;
   std::string hook_error_;  // what after_commit threw in the commit under way; empty: nothing
   bool in_read_ = false;    // a held read transaction is open
   std::string path_;

@@ -36,6 +36,23 @@ void WalCheckpointer::on_commit(int wal_frames) {
   wake_.notify_one();
 }
 
+core::Status WalCheckpointer::after_flush(SqliteStore& reader, int wal_frames) {
+  const bool long_wal = wal_frames >= rewind_frames();
+  core::Status st;
+  if (long_wal != rewind_wanted()) {
+    rewinds_asked_ += long_wal ? 1 : 0;
+    // Off before the writer is asked: an old snapshot would stop its checkpoint short.
+    if (long_wal) st = reader.set_hold_read_snapshot(false);
+    rewind_wanted_.store(long_wal, std::memory_order_relaxed);
+    if (!long_wal) st = reader.set_hold_read_snapshot(true);
+  }
+  if (core::Status released = reader.release_snapshot(); st.is_ok()) st = std::move(released);
+  // While the writer is to checkpoint, this thread's checkpoints would only take the
+  // checkpoint lock from it (its own would fail busy).
+  if (!long_wal) on_commit(wal_frames);
+  return st;
+}
+
 void WalCheckpointer::run() {
   for (;;) {
     {
