@@ -227,7 +227,9 @@ void CoreService::handle(const core::HttpRequest& request, Responder respond) {
     // A rebuild failed earlier (the store was unavailable): try again, else ask for a retry.
     // (Not while a flush is in flight: the rebuilt core would read its undurable layer.)
     if (flushing_layer_ != 0 || !rebuild(now_us).is_ok()) {
-      respond(text_response(503, "unavailable"));
+      core::HttpResponse unavailable = text_response(503, "unavailable");
+      unavailable.headers.push_back({"Retry-After", "1"});
+      respond(std::move(unavailable));
       return;
     }
   }

@@ -202,6 +202,7 @@ core::Status SqliteStore::checkpoint() {
 
 core::Status SqliteStore::set_hold_read_snapshot(bool hold) {
   hold_read_snapshot_ = hold;
+  options_.hold_read_snapshot = hold;  // what a reopen() keeps
   return hold ? core::Status::ok() : release_snapshot();
 }
 
