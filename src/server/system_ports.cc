@@ -1,6 +1,7 @@
 #include "src/server/system_ports.h"
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <random>
 
@@ -115,36 +116,51 @@ void append_json_escaped(std::string& out, std::string_view text) {
   }
 }
 
+namespace {
+
+// Appends one line (without its newline) to `out`: what format() returns, without a string of
+// its own (a line per webhook is written at info level).
+void append_line(std::string& out, core::TimeUs at_us, core::LogLevel level, std::string_view event,
+                 std::initializer_list<core::LogField> fields) {
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, at_us);
+  out += "{\"ts_us\":";
+  out.append(digits, end);
+  out += ",\"level\":\"";
+  out += log_level_name(level);
+  out += "\",\"event\":\"";
+  append_json_escaped(out, event);
+  out += '"';
+  for (const core::LogField& field : fields) {
+    out += ",\"";
+    append_json_escaped(out, field.key);
+    out += "\":\"";
+    if (looks_like_secret(field.key)) {
+      out += "[redacted]";
+    } else {
+      append_json_escaped(out, field.value);
+    }
+    out += '"';
+  }
+  out += '}';
+}
+
+}  // namespace
+
 std::string JsonLineLog::format(core::TimeUs at_us, core::LogLevel level, std::string_view event,
                                 std::initializer_list<core::LogField> fields) {
-  std::string line = "{\"ts_us\":" + std::to_string(at_us) + ",\"level\":\"";
-  line += log_level_name(level);
-  line += "\",\"event\":\"";
-  append_json_escaped(line, event);
-  line += '"';
-  for (const core::LogField& field : fields) {
-    line += ",\"";
-    append_json_escaped(line, field.key);
-    line += "\":\"";
-    if (looks_like_secret(field.key)) {
-      line += "[redacted]";
-    } else {
-      append_json_escaped(line, field.value);
-    }
-    line += '"';
-  }
-  line += '}';
+  std::string line;
+  append_line(line, at_us, level, event, fields);
   return line;
 }
 
 void JsonLineLog::write(core::TimeUs at_us, core::LogLevel level, std::string_view event,
                         std::initializer_list<core::LogField> fields) {
   if (level < level_min_) return;
-  std::string line = format(at_us, level, event, fields);
-  line += '\n';
   if (schedule_flush_) {
     const bool was_empty = buffer_.empty();
-    buffer_ += line;
+    append_line(buffer_, at_us, level, event, fields);
+    buffer_ += '\n';
     if (level >= core::LogLevel::kWarn || buffer_.size() > kBufferBytesMax) {
       flush();
     } else if (was_empty) {
@@ -152,6 +168,9 @@ void JsonLineLog::write(core::TimeUs at_us, core::LogLevel level, std::string_vi
     }
     return;
   }
+  std::string line;
+  append_line(line, at_us, level, event, fields);
+  line += '\n';
   std::fwrite(line.data(), 1, line.size(), out_);
   std::fflush(out_);
 }
