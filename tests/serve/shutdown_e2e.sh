@@ -59,7 +59,10 @@ start() {
  "http": {"read_timeout_ms": 60000}, "secrets": {"stripe.webhook": "INTSIM_E2E_STRIPE_SECRET"},
  "shutdown": {"drain_timeout_ms": $DRAIN_MS}}
 JSON
-  env INTSIM_E2E_STRIPE_SECRET="$secret" "$@" "$intsim" serve --config "$tmp/$name/serve.json" 2>"$tmp/err" &
+  # Emptied here, not by the child's redirection: the loop below would otherwise race it and
+  # read the previous run's serve.listening (its port long closed) on a slow start (ASan).
+  : >"$tmp/err"
+  env INTSIM_E2E_STRIPE_SECRET="$secret" "$@" "$intsim" serve --config "$tmp/$name/serve.json" 2>>"$tmp/err" &
   pid=$!
   port=
   for _ in $(seq 200); do
