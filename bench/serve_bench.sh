@@ -15,30 +15,24 @@
 # flush, mean flush from seal to answer) and each receiver's CPU time during the run, on a CPU and
 # runnable-but-waiting: the latter is the part of its core other processes took.
 #
-# Measured 2026-11-28 on the shared 2-core development VM (other engineers' builds and ci sweeps
-# running, load average 3 to 7), 50 connections, 10 s, each pair of runs back to back. "before"
-# is the single-threaded group commit (flush and fsync on the event loop), "after" the
-# double-buffered one (commit thread, one read snapshot per flush, WAL checkpoints on their own
-# thread, log lines written once per turn). req/s, p99 ms, ratio to Express in the same run:
-#          tmpfs before       tmpfs after        disk before        disk after
-#   run 1  13,287 13.1 1.5x   27,378  7.2 3.3x    5,419 43.1 0.9x   30,776  2.5 3.6x
-#   run 2  13,726 13.4 1.6x   29,252  5.6 2.9x    5,397 48.6 0.9x    8,884 12.6 1.2x
-#   run 3  18,059 10.3 2.1x   30,901  5.7 3.4x   10,743 21.5 1.2x    9,712 12.0 1.3x
-#   run 4                     36,422  5.0 3.9x    5,266 24.0 0.7x    8,941 13.6 1.3x
-#   run 5  14,404 13.0 1.7x   36,041  5.0 4.3x
-# (best single run during the work: 42,776 req/s, p99 7.2 ms, 6.3x, on tmpfs.)
-# CPU per webhook (all threads' CPU time / requests), the figure the machine's load disturbs
-# least: before 29 to 32 us, after 22 to 25 us, Express 91 to 110 us; so one dedicated core
-# would carry about 40,000 intsim webhooks per second, about 4x Express. What limits the runs:
-# - tmpfs: flushes take 0.24 ms (98% under 0.5 ms), yet p99 stays at 5 to 7 ms: intsim's threads
-#   spent 1.4 to 1.7 s of each 10 s runnable while other processes held core 0 (and wrk shares
-#   core 1 with them too).
-# - disk: with 50 connections each waiting for its answer, throughput is about 50 / (2 x flush
-#   time) (a client answered at the end of one flush lands in the layer after the next one).
-#   Flushes took 0.5 ms when the disk was quiet (31k/s, p99 2.5 ms) and 1.8 to 2.2 ms with the
-#   others' builds writing (8-10k/s): fdatasync of the WAL averaged 1.6 ms then (20% over 2 ms;
-#   0.1 to 0.2 ms on an idle disk), and the commit thread waited 0.6 ms a flush for core 0.
-# The issue's target (40k/s, 5x, p99 < 2 ms) is met only in the best runs, not reproducibly here.
+# Measured 2026-11-28 on the 2-core development VM when it was quiet (load average 1.1 to 1.6,
+# no builds running), 50 connections, 10 s, after the answers were serialized in one buffer and
+# the event id read without a parser (CPU per webhook 19.5 -> 17.4 us):
+#                  intsim req/s  p99 ms   Express req/s  p99 ms   ratio
+#   tmpfs run 1          58,574   1.30          11,040   23.0     5.3x
+#   tmpfs run 2          56,551   1.34          10,944   21.8     5.2x
+#   tmpfs run 3          58,852   1.35          11,362   23.1     5.2x
+#   disk  run 1          35,539   2.04           9,710   24.7     3.7x
+#   disk  run 2          35,302   2.16           9,714   23.7     3.6x
+# CPU per webhook (all threads' CPU time / requests): intsim 17.4 us on tmpfs, 24 us on disk;
+# Express 90 to 100 us. So on tmpfs the issue's target (40,000/s on one core, 5x Express, p99
+# under 2 ms) is met; on this VM's disk it is not: each flush's fdatasync costs 0.3 to 0.5 ms and
+# kernel CPU (12% of the core in ext4_sync_file), and the commit thread's hand-offs cost context
+# switches (9%), for 35,000/s and 3.7x. Under other engineers' builds the same binary gives
+# 35,000 to 50,000/s on tmpfs with p99 4 to 6 ms: what limits it then is the time its threads
+# spend runnable while other processes hold core 0 (the "waiting" figure below).
+# (Earlier the same day, before the double-buffered group commit: 13,000 to 18,000/s on tmpfs,
+# p99 10 to 13 ms, 1.5x to 2.1x; 5,300 to 10,700/s on disk.)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 intsim=$(realpath "${1:-$root/build/release/src/cli/intsim}")
