@@ -188,6 +188,9 @@ void CoreService::add_routes(Router& router) {
   router.add_async("POST", "/api/bookings", h);
   router.add_prefix_async("GET", "/api/bookings/", h);
   router.add_prefix_async("POST", "/api/bookings/", h);  // /api/bookings/{id}/cancel
+  router.add_async("POST", "/api/subscriptions", h);
+  router.add_prefix_async("GET", "/api/subscriptions/", h);
+  router.add_prefix_async("POST", "/api/subscriptions/", h);  // /api/subscriptions/{id}/cancel
   router.add_prefix_async("GET", "/ical/", h);
 }
 

@@ -7,7 +7,8 @@
 // confirmation is sent to the WhatsApp peer, whose signed status webhooks come back and are
 // verified and applied (the notification's status moves, the inbox holds them). The channel's
 // own guests book on the peer's feed; the core polls it, and the channel's stay blocks the unit:
-// the core's export shows the nights and a direct booking of them is refused.
+// the core's export shows the nights and a direct booking of them is refused. A guest club
+// membership is sold, made active and canceled through the membership API and the Stripe peer.
 //
 // Node's standard library only (no npm install); needs the sqlite3 shell to read the store.
 'use strict';
@@ -148,6 +149,29 @@ async function main() {
   }, 10000);
   check(confirmed, 'the booking was not confirmed through the Stripe peer');
 
+  // A guest club membership: the customer and the subscription are created through the
+  // Stripe peer, whose first invoice is paid, and its events make the membership active.
+  const joined = await request(corePort, 'POST', '/api/subscriptions', JSON.stringify({
+    guest: 'g_member', currency: 'USD', payment_method: 'pm_card_visa',
+  }));
+  check(joined.status === 201, `membership create: ${joined.status} ${joined.body}`);
+  const membershipId = JSON.parse(joined.body).membership_id;
+  const member = await eventually(async () => {
+    const m = JSON.parse((await request(corePort, 'GET', `/api/subscriptions/${membershipId}`))
+      .body);
+    return m.status === 'active' && /^sub_/.test(m.subscription) ? m : null;
+  }, 15000);
+  check(member, `the membership did not become active through the Stripe peer: ${
+    (await request(corePort, 'GET', `/api/subscriptions/${membershipId}`)).body}`);
+  const cancelled = await request(corePort, 'POST', `/api/subscriptions/${membershipId}/cancel`);
+  check(cancelled.status === 200, `membership cancel: ${cancelled.status} ${cancelled.body}`);
+  const ended = await eventually(async () => {
+    const m = JSON.parse((await request(corePort, 'GET', `/api/subscriptions/${membershipId}`))
+      .body);
+    return m.status === 'canceled' ? m : null;
+  }, 15000);
+  check(ended, 'the membership was not canceled at Stripe');
+
   // Its WhatsApp confirmation: accepted by the peer (a wamid), then a status webhook from the
   // peer, verified by the core, moves it past "accepted" and sits in the inbox.
   const note = await eventually(() => {
@@ -184,7 +208,8 @@ async function main() {
     c.removeAllListeners('exit');
     c.kill('SIGTERM');
   }
-  console.log(`serve e2e peers_full: passed (WhatsApp status '${note.status}', ` +
+  console.log(`serve e2e peers_full: passed (membership ${member.subscription} active then ` +
+              `canceled, WhatsApp status '${note.status}', ` +
               `${waInbox.length} WhatsApp webhooks in the inbox, channel stay ${stay.start}..${
                 stay.end} blocked)`);
 }
