@@ -42,6 +42,7 @@
 #include "src/cli/args.h"
 #include "src/cli/commands.h"
 #include "src/cli/exit_codes.h"
+#include "src/core/forwarding_store.h"
 #include "src/server/asio_timers.h"
 #include "src/server/committer.h"
 #include "src/server/config.h"
@@ -82,25 +83,16 @@ core::app::IntegrationConfig integration_config(const server::Config& config,
 // A fault for tests/serve: every commit of the writer takes `delay` longer, standing in for a
 // slow disk (INTSIM_SERVE_FAULT_COMMIT_DELAY_MS). Never set in production, where the writer is
 // the SqliteStore itself.
-class DelayedCommits final : public core::Store {
+class DelayedCommits final : public core::ForwardingStore {
  public:
   DelayedCommits(core::Store* inner, std::chrono::milliseconds delay)
-      : inner_(inner), delay_(delay) {}
-  core::Status get(std::string_view table, std::string_view key, std::string* value) override {
-    return inner_->get(table, key, value);
-  }
-  core::Status scan(
-      std::string_view table, std::string_view prefix,
-      const std::function<bool(std::string_view key, std::string_view value)>& visit) override {
-    return inner_->scan(table, prefix, visit);
-  }
+      : ForwardingStore(inner), delay_(delay) {}
   core::Status commit(const core::WriteBatch& batch) override {
     std::this_thread::sleep_for(delay_);
-    return inner_->commit(batch);
+    return inner()->commit(batch);
   }
 
  private:
-  core::Store* inner_;
   std::chrono::milliseconds delay_;
 };
 

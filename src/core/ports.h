@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "src/core/http.h"
@@ -80,6 +81,13 @@ class HttpResultSink {
 
 // A set of writes that commit atomically: all of them or none (a crash before commit loses the
 // whole batch, a crash after keeps all of it). Tables are plain names ("inbox", "outbox").
+struct Alert {
+  TimeUs at_us = 0;
+  std::string kind;     // "dlq", "dispute", "unresolved_conflict", "circuit_open"
+  std::string subject;  // what it is about: a job id, a booking id
+  std::string message;  // for a human
+};
+
 class WriteBatch {
  public:
   struct Op {
@@ -93,12 +101,21 @@ class WriteBatch {
   void erase(std::string_view table, std::string_view key) {
     ops_.push_back({std::string(table), std::string(key), std::nullopt});
   }
+  // An alert about a change this batch makes: raised once the batch has committed and never if
+  // it fails, so a human hears neither of a change that did not happen nor twice of one whose
+  // failed commit is made again. Stores ignore it; core::AlertingStore raises it.
+  void alert(Alert alert) { alerts_.push_back(std::move(alert)); }
   const std::vector<Op>& ops() const { return ops_; }
-  bool empty() const { return ops_.empty(); }
-  void clear() { ops_.clear(); }
+  const std::vector<Alert>& alerts() const { return alerts_; }
+  bool empty() const { return ops_.empty() && alerts_.empty(); }
+  void clear() {
+    ops_.clear();
+    alerts_.clear();
+  }
 
  private:
   std::vector<Op> ops_;
+  std::vector<Alert> alerts_;
 };
 
 // An ordered key-value store with atomic batches: small enough that SQLite (one table
@@ -142,13 +159,6 @@ class Metrics {
                      std::int64_t delta = 1) = 0;
   virtual void observe_us(std::string_view name, std::string_view peer, std::string_view outcome,
                           TimeUs value_us) = 0;
-};
-
-struct Alert {
-  TimeUs at_us = 0;
-  std::string kind;     // "dlq", "dispute", "unresolved_conflict", "circuit_open"
-  std::string subject;  // what it is about: a job id, a booking id
-  std::string message;  // for a human
 };
 
 class Alerts {

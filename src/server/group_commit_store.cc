@@ -127,7 +127,7 @@ core::Status GroupCommitStore::scan(
 }
 
 core::Status GroupCommitStore::commit(const core::WriteBatch& batch) {
-  if (batch.empty()) return core::Status::ok();
+  if (batch.ops().empty()) return core::Status::ok();
   const bool opens = layers_.empty() || layers_.back().sealed;
   if (opens) layers_.push_back(Layer{layer_id_next_++, false, 0, {}});
   Layer& open = layers_.back();

@@ -266,7 +266,7 @@ core::Status SqliteStore::scan(
 }
 
 core::Status SqliteStore::commit(const core::WriteBatch& batch) {
-  if (batch.empty()) return core::Status::ok();
+  if (batch.ops().empty()) return core::Status::ok();
   if (db_ == nullptr) {  // an earlier reopen() failed
     if (auto st = reopen(); !st) return st;
   }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "src/core/alerting_store.h"
 #include "src/core/assert.h"
 #include "src/core/bookings/booking_service.h"
 #include "src/core/payments/payment_service.h"
@@ -64,8 +65,12 @@ HttpResponse text_response(int status, std::string body) {
 
 struct Integration::Impl {
   Impl(IntegrationConfig c, Ports p, std::unique_ptr<notifications::ObservedStore> t,
-       resilience::DispatcherConfig dc)
-      : config(std::move(c)), ports(p), trigger(std::move(t)), dispatcher(p, std::move(dc)) {}
+       std::unique_ptr<AlertingStore> a, resilience::DispatcherConfig dc)
+      : config(std::move(c)),
+        ports(p),
+        trigger(std::move(t)),
+        alerting(std::move(a)),
+        dispatcher(p, std::move(dc)) {}
 
   // After any call that may have committed rows written by the services into a batch someone
   // else committed: outbox rows the dispatcher has not learned, and stays whose commit may have
@@ -125,8 +130,11 @@ struct Integration::Impl {
   }
 
   IntegrationConfig config;
-  Ports ports;  // ports.store is `trigger`, so every commit passes the notifications' trigger
+  // ports.store is `alerting` over `trigger`: every commit passes the notifications' trigger,
+  // and the alerts a batch carries are raised once it committed.
+  Ports ports;
   std::unique_ptr<notifications::ObservedStore> trigger;
+  std::unique_ptr<AlertingStore> alerting;
   resilience::Dispatcher dispatcher;
   std::unique_ptr<bookings::BookingService> bookings;
   std::unique_ptr<payments::PaymentService> payments;
@@ -179,8 +187,10 @@ Status Integration::create(IntegrationConfig config, Ports ports,
   wa->second.idempotency_header.clear();
 
   auto trigger = std::make_unique<notifications::ObservedStore>(ports.store, ports.clock);
-  ports.store = trigger.get();
-  auto impl = std::make_unique<Impl>(std::move(config), ports, std::move(trigger), std::move(dc));
+  auto alerting = std::make_unique<AlertingStore>(trigger.get(), ports.alerts);
+  ports.store = alerting.get();
+  auto impl = std::make_unique<Impl>(std::move(config), ports, std::move(trigger),
+                                     std::move(alerting), std::move(dc));
   const IntegrationConfig& c = impl->config;
   bookings::BookingServiceConfig bc;
   bc.units = c.units;
@@ -196,16 +206,15 @@ Status Integration::create(IntegrationConfig config, Ports ports,
                                                               impl->bookings.get());
   impl->bookings->attach(impl->payments.get());
   impl->payments->register_handlers();
-  impl->notifications = std::make_unique<notifications::NotificationService>(
-      c.notifications, ports, &impl->dispatcher);
+  impl->notifications = std::make_unique<notifications::NotificationService>(c.notifications, ports,
+                                                                             &impl->dispatcher);
   impl->notifications->register_handlers();
   // Disabled, batches commit as they are (not even copied).
   if (c.notifications.enabled) impl->trigger->set_observer(impl->notifications.get());
   payments::SubscriptionServiceConfig msc = c.memberships;
   msc.search_settle_us = c.search_settle_us;
   impl->memberships = std::make_unique<payments::SubscriptionService>(
-      msc, ports, &impl->dispatcher,
-      c.notifications.enabled ? impl->notifications.get() : nullptr);
+      msc, ports, &impl->dispatcher, c.notifications.enabled ? impl->notifications.get() : nullptr);
   impl->memberships->register_handlers();
   impl->router = std::make_unique<EventRouter>(impl->payments.get(), impl->memberships.get(),
                                                impl->notifications.get());

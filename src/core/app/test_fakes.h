@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "src/core/alerting_store.h"
 #include "src/core/memory_store.h"
 #include "src/core/observability/metrics_registry.h"
 #include "src/core/observability/recorders.h"
@@ -35,6 +36,9 @@ struct FakePorts {
   observability::RecordingLog log;
   observability::MetricsRegistry metrics;
   observability::RecordingAlerts alerts;
+  // `store`, raising the alerts a batch carries once it committed, as the integration's does:
+  // what a test of one service passes as its store (ports(&alerting_store)).
+  AlertingStore alerting_store{&store, &alerts};
 
   Ports ports(Store* store_override = nullptr) {
     return Ports{&clock, &random,  &timers, &http, store_override ? store_override : &store,

@@ -203,7 +203,7 @@ TEST_F(BookingServiceTest, PaymentHooksConfirmReleaseAndReportHolds) {
   WriteBatch batch;
   EXPECT_EQ(service->on_paid(id, batch, now), ConfirmOutcome::kConfirmed);
   EXPECT_EQ(service->on_paid(id, batch, now), ConfirmOutcome::kAlreadyConfirmed);
-  ASSERT_TRUE(fp.store.commit(batch).is_ok());
+  ASSERT_TRUE(fp.alerting_store.commit(batch).is_ok());
   service->settle(now);
   EXPECT_EQ(service->ledger().find(id)->state, StayState::kConfirmed);
 }

@@ -3,10 +3,10 @@
 namespace intsim::core::notifications {
 
 Status ObservedStore::commit(const WriteBatch& batch) {
-  if (!observer_ || batch.empty()) return inner_->commit(batch);
+  if (!observer_ || batch.ops().empty()) return inner()->commit(batch);
   WriteBatch out = batch;
   observer_->on_commit(batch, out, clock_->now_us());
-  return inner_->commit(out);
+  return inner()->commit(out);
 }
 
 }  // namespace intsim::core::notifications

@@ -8,7 +8,7 @@
 // present and future, without each one having to remember to notify.
 #pragma once
 
-#include "src/core/ports.h"
+#include "src/core/forwarding_store.h"
 
 namespace intsim::core::notifications {
 
@@ -19,24 +19,15 @@ class CommitObserver {
   virtual void on_commit(const WriteBatch& batch, WriteBatch& out, TimeUs now_us) = 0;
 };
 
-class ObservedStore final : public Store {
+class ObservedStore final : public ForwardingStore {
  public:
   // `inner` and `clock` outlive this store.
-  ObservedStore(Store* inner, Clock* clock) : inner_(inner), clock_(clock) {}
+  ObservedStore(Store* inner, Clock* clock) : ForwardingStore(inner), clock_(clock) {}
   // Null: commit batches as they are.
   void set_observer(CommitObserver* observer) { observer_ = observer; }
-
-  Status get(std::string_view table, std::string_view key, std::string* value) override {
-    return inner_->get(table, key, value);
-  }
-  Status scan(std::string_view table, std::string_view prefix,
-              const std::function<bool(std::string_view, std::string_view)>& visit) override {
-    return inner_->scan(table, prefix, visit);
-  }
   Status commit(const WriteBatch& batch) override;
 
  private:
-  Store* inner_;
   Clock* clock_;
   CommitObserver* observer_ = nullptr;
 };

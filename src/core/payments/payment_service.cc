@@ -123,11 +123,12 @@ Status PaymentService::load_due() {
   return Status::ok();
 }
 
-void PaymentService::alert(TimeUs now_us, std::string kind, std::string subject,
+void PaymentService::alert(WriteBatch& batch, TimeUs now_us, std::string kind, std::string subject,
                            std::string message) {
   ports_.log->write(now_us, LogLevel::kWarn, "payments.alert",
                     {{"kind", kind}, {"subject", subject}, {"message", message}});
-  ports_.alerts->raise({now_us, std::move(kind), std::move(subject), std::move(message)});
+  // Raised once the batch holding the change commits (core/alerting_store.h).
+  batch.alert({now_us, std::move(kind), std::move(subject), std::move(message)});
 }
 
 // ---- jobs ---------------------------------------------------------------------------------
@@ -332,7 +333,7 @@ void PaymentService::absorb(Payment& p, const nlohmann::json& pi, Via via,
     // A second PaymentIntent for one booking: only a create with a new key after a search
     // that missed the first could make one. Money on it is a double charge: say so loudly.
     if (stripe_status == "succeeded" || stripe_status == "processing") {
-      alert(now_us, "duplicate_payment", p.booking_id,
+      alert(batch, now_us, "duplicate_payment", p.booking_id,
             fmt::format("booking {} has PaymentIntent {} besides {} ({})", p.booking_id, id,
                         p.payment_intent, stripe_status));
     }
@@ -487,7 +488,7 @@ void PaymentService::on_search_result(Payment& p, const nlohmann::json& body, Wr
     }
     if (!pick) pick = &found.front();
     if (succeeded > 1) {
-      alert(now_us, "duplicate_payment", p.booking_id,
+      alert(batch, now_us, "duplicate_payment", p.booking_id,
             fmt::format("booking {} has {} succeeded PaymentIntents", p.booking_id, succeeded));
     }
     absorb(p, *pick, Via::kRead, 0, batch, now_us);
@@ -512,7 +513,7 @@ void PaymentService::on_search_result(Payment& p, const nlohmann::json& body, Wr
   p.stripe_status.clear();
   transition(p, PayStatus::kAbandoned, batch, now_us);
   if (p.create_refused || p.creates >= config_.creates_max) {
-    alert(now_us, "payment_abandoned", p.booking_id,
+    alert(batch, now_us, "payment_abandoned", p.booking_id,
           fmt::format("booking {}: no PaymentIntent could be created ({} attempts)", p.booking_id,
                       p.creates));
   }
@@ -546,7 +547,7 @@ void PaymentService::on_failure(const Job& job, const resilience::DlqEntry& entr
   } else if (job.kind == kRefundKind) {
     if (entry.reason == DeadReason::kPermanent) {
       p.refund = RefundState::kFailed;
-      alert(now_us, "refund_failed", p.booking_id,
+      alert(batch, now_us, "refund_failed", p.booking_id,
             fmt::format("refund of {} for booking {} refused: {}", p.payment_intent, p.booking_id,
                         entry.detail));
     } else {
@@ -635,7 +636,7 @@ Status PaymentService::apply_refund(const std::string& type, const nlohmann::jso
   const std::string id = json_str(refund, "id");
   const std::string status = json_str(refund, "status");
   if (status == "failed" || status == "canceled" || type == "refund.failed") {
-    alert(now_us, "refund_failed", p.booking_id,
+    alert(batch, now_us, "refund_failed", p.booking_id,
           fmt::format("refund {} for booking {} is {}", id, p.booking_id, status));
     if (p.refund == RefundState::kDone || p.refund == RefundState::kQueued) {
       p.refund = RefundState::kRetry;
@@ -667,7 +668,7 @@ Status PaymentService::apply_dispute(const std::string& type, const nlohmann::js
   };
   if (!p.disputed) {
     p.disputed = true;
-    alert(now_us, "dispute", p.booking_id,
+    alert(batch, now_us, "dispute", p.booking_id,
           fmt::format("charge of booking {} ({}) disputed: {} ({})", p.booking_id, p.payment_intent,
                       json_str(dispute, "reason"), type));
   }

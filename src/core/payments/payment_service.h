@@ -163,7 +163,9 @@ class PaymentService final : public resilience::JobHandler, public webhook::Even
   // The booking of a Stripe object: metadata.booking_id, else the payments_by_pi index. Empty
   // when the object is not one of ours.
   std::string booking_of(const nlohmann::json& object, std::string_view pi_field);
-  void alert(TimeUs now_us, std::string kind, std::string subject, std::string message);
+  // Logs the alert now and adds it to `batch`, to be raised once the batch commits.
+  void alert(WriteBatch& batch, TimeUs now_us, std::string kind, std::string subject,
+             std::string message);
 
   PaymentServiceConfig config_;
   Ports ports_;

@@ -52,11 +52,13 @@ class PaymentServiceTest : public ::testing::Test {
     stripe.idempotency_header = "Idempotency-Key";
     stripe.key_prune_age_us = resilience::kStripeKeyPruneAgeUs;
     dispatcher_config.peers["stripe"] = stripe;
-    dispatcher = std::make_unique<resilience::Dispatcher>(fp.ports(), dispatcher_config);
+    dispatcher =
+        std::make_unique<resilience::Dispatcher>(fp.ports(&fp.alerting_store), dispatcher_config);
     PaymentServiceConfig config;
     config.payment_stuck_after_us = 15 * kUsPerMin;
     config.search_settle_us = 5 * kUsPerMin;
-    service = std::make_unique<PaymentService>(config, fp.ports(), dispatcher.get(), &hooks);
+    service = std::make_unique<PaymentService>(config, fp.ports(&fp.alerting_store),
+                                               dispatcher.get(), &hooks);
     service->register_handlers();
     hooks.held.insert("bk_1");
   }
@@ -67,7 +69,7 @@ class PaymentServiceTest : public ::testing::Test {
     commit(batch);
   }
   void commit(const WriteBatch& batch) {
-    ASSERT_TRUE(fp.store.commit(batch).is_ok());
+    ASSERT_TRUE(fp.alerting_store.commit(batch).is_ok());
     dispatcher->on_committed(batch, now);
     service->take_enqueued();
   }
@@ -101,7 +103,7 @@ class PaymentServiceTest : public ::testing::Test {
     WriteBatch batch;
     const Status s = service->apply(e, batch, now);
     if (s.is_ok()) {
-      EXPECT_TRUE(fp.store.commit(batch).is_ok());
+      EXPECT_TRUE(fp.alerting_store.commit(batch).is_ok());
       learn();
     }
     return s;
@@ -449,6 +451,35 @@ TEST_F(PaymentServiceTest, DisputeMarksThePaymentAndAlertsOnce) {
   EXPECT_EQ(fp.alerts.count("dispute", "bk_1"), 1u);
 }
 
+TEST_F(PaymentServiceTest, ADisputeWhoseCommitFailedIsAlertedOnceWhenRedelivered) {
+  checkout();
+  answer(0, json_result(200, stripe_pi("pi_1", "bk_1", "succeeded")));
+  webhook::VerifiedEvent e;
+  e.endpoint = webhook::Endpoint::kStripe;
+  e.id = "evt_dispute";
+  e.type = "charge.dispute.created";
+  e.payload = {{"id", e.id},
+               {"type", e.type},
+               {"created", 500},
+               {"data",
+                {{"object",
+                  {{"id", "dp_1"},
+                   {"payment_intent", "pi_1"},
+                   {"reason", "fraudulent"},
+                   {"status", "needs_response"}}}}}};
+  // The intake's commit fails (the disk): the dispute is not recorded, so nobody is told yet.
+  WriteBatch lost;
+  ASSERT_TRUE(service->apply(e, lost, now).is_ok());
+  EXPECT_EQ(fp.alerts.count("dispute", "bk_1"), 0u);
+  EXPECT_FALSE(row().disputed);
+  // Stripe redelivers; this time the batch commits, and the alert leaves with it, once.
+  WriteBatch kept;
+  ASSERT_TRUE(service->apply(e, kept, now).is_ok());
+  ASSERT_TRUE(fp.alerting_store.commit(kept).is_ok());
+  EXPECT_TRUE(row().disputed);
+  EXPECT_EQ(fp.alerts.count("dispute", "bk_1"), 1u);
+}
+
 TEST_F(PaymentServiceTest, ReconcileReadsOnlyPaymentsStuckLongEnough) {
   checkout();
   answer(0, json_result(200, stripe_pi("pi_1", "bk_1", "processing")));
@@ -530,7 +561,7 @@ TEST_F(PaymentServiceTest, ReconcileAfterARestartReadsOnlyTheRowsThatOweWork) {
   WriteBatch batch;
   ASSERT_TRUE(restarted.reconcile(batch, now).is_ok());
   EXPECT_EQ(saved(batch), std::set<std::string>{"bk_7"});
-  ASSERT_TRUE(fp.store.commit(batch).is_ok());
+  ASSERT_TRUE(fp.alerting_store.commit(batch).is_ok());
   // Committed: one more read learns that the outstanding retrieve covers it, then none.
   for (int pass = 0; pass < 2; ++pass) {
     WriteBatch none;
@@ -557,7 +588,7 @@ RC_GTEST_PROP(PaymentReconcileProperty, ActsOnExactlyTheRowsAFullScanWould, ()) 
   core::testing::FakePorts fp;
   resilience::DispatcherConfig dc;
   dc.peers["stripe"].idempotency_header = "Idempotency-Key";
-  resilience::Dispatcher dispatcher(fp.ports(), dc);
+  resilience::Dispatcher dispatcher(fp.ports(&fp.alerting_store), dc);
   FakeHooks hooks;
   PaymentServiceConfig config;
   const int rows = *rc::gen::inRange(0, 30);
@@ -578,8 +609,8 @@ RC_GTEST_PROP(PaymentReconcileProperty, ActsOnExactlyTheRowsAFullScanWould, ()) 
     p.updated_at_us = kStartUs + *rc::gen::inRange(0, 60) * kUsPerMin;
     initial.put(kPaymentsTable, p.booking_id, encode_payment(p));
   }
-  RC_ASSERT(fp.store.commit(initial).is_ok());
-  PaymentService service(config, fp.ports(), &dispatcher, &hooks);
+  RC_ASSERT(fp.alerting_store.commit(initial).is_ok());
+  PaymentService service(config, fp.ports(&fp.alerting_store), &dispatcher, &hooks);
   TimeUs now = kStartUs;
   const int passes = *rc::gen::inRange(1, 6);
   for (int pass = 0; pass < passes; ++pass) {
@@ -599,7 +630,7 @@ RC_GTEST_PROP(PaymentReconcileProperty, ActsOnExactlyTheRowsAFullScanWould, ()) 
     WriteBatch batch;
     RC_ASSERT(service.reconcile(batch, now).is_ok());
     RC_ASSERT(saved(batch) == expected);
-    if (*rc::gen::arbitrary<bool>()) RC_ASSERT(fp.store.commit(batch).is_ok());
+    if (*rc::gen::arbitrary<bool>()) RC_ASSERT(fp.alerting_store.commit(batch).is_ok());
     service.take_enqueued();
   }
 }

@@ -128,11 +128,12 @@ void SubscriptionService::save(Membership& m, WriteBatch& batch) {
   batch.put(kMembershipsTable, m.id, encode_membership(m));
 }
 
-void SubscriptionService::alert(TimeUs now_us, std::string kind, std::string subject,
-                                std::string message) {
+void SubscriptionService::alert(WriteBatch& batch, TimeUs now_us, std::string kind,
+                                std::string subject, std::string message) {
   ports_.log->write(now_us, LogLevel::kWarn, "memberships.alert",
                     {{"kind", kind}, {"subject", subject}, {"message", message}});
-  ports_.alerts->raise({now_us, std::move(kind), std::move(subject), std::move(message)});
+  // Raised once the batch holding the change commits (core/alerting_store.h).
+  batch.alert({now_us, std::move(kind), std::move(subject), std::move(message)});
 }
 
 void SubscriptionService::learn_subscription(Membership& m, const std::string& id,
@@ -425,7 +426,8 @@ HttpResponse SubscriptionService::cancel(std::string_view id, TimeUs now_us) {
 
 // ---- what Stripe says ----------------------------------------------------------------------
 
-void SubscriptionService::set_status(Membership& m, MemberStatus to, TimeUs now_us) {
+void SubscriptionService::set_status(Membership& m, MemberStatus to, WriteBatch& batch,
+                                     TimeUs now_us) {
   if (m.status == to) return;
   const MemberStatus from = m.status;
   m.status = to;
@@ -439,7 +441,7 @@ void SubscriptionService::set_status(Membership& m, MemberStatus to, TimeUs now_
   if ((to == MemberStatus::kCanceled || to == MemberStatus::kUnpaid) && !m.cancel_requested &&
       !m.lapsed) {
     m.lapsed = true;
-    alert(now_us, "membership_lapsed", m.id,
+    alert(batch, now_us, "membership_lapsed", m.id,
           fmt::format("membership {} of {} lapsed: {} after failed renewals", m.id, m.guest,
                       member_status_name(to)));
   }
@@ -453,7 +455,7 @@ void SubscriptionService::absorb(Membership& m, const nlohmann::json& sub, std::
   if (!m.subscription.empty() && m.subscription != id) {
     // A second subscription for one membership: a create made again under a new key after its
     // first attempt's key aged out, when the list could not see the first. A human decides.
-    alert(now_us, "duplicate_subscription", m.id,
+    alert(batch, now_us, "duplicate_subscription", m.id,
           fmt::format("membership {} has subscriptions {} and {}", m.id, m.subscription, id));
     return;
   }
@@ -470,7 +472,7 @@ void SubscriptionService::absorb(Membership& m, const nlohmann::json& sub, std::
   if (at_s == 0 && m.status != MemberStatus::kCreating && !is_final(incoming)) return;
   switch (merge_news(m, incoming, at_s)) {
     case Merge::kApply:
-      set_status(m, incoming, now_us);
+      set_status(m, incoming, batch, now_us);
       break;
     case Merge::kRead:
       // Two changes in one second: read a second later, when no change can share it.
@@ -494,7 +496,7 @@ void SubscriptionService::dun(Membership& m, const nlohmann::json& invoice, Writ
   if (!m.dunned.insert(inv).second) return;  // the member was told about this invoice
   ports_.metrics->count("intsim_dunning_notices_total", config_.peer, "notice");
   const nlohmann::json next = invoice.value("next_payment_attempt", nlohmann::json());
-  alert(now_us, "dunning", m.id,
+  alert(batch, now_us, "dunning", m.id,
         fmt::format("invoice {} of membership {} ({}) failed (attempt {}); {}", inv, m.id, m.guest,
                     json_int(invoice, "attempt_count"),
                     next.is_number_integer()
@@ -664,7 +666,7 @@ void SubscriptionService::on_customers_found(Membership& m, const nlohmann::json
   }
   if (!m.customer_dead || !m.customer.empty()) return;  // the create is still trying
   if (m.creates >= config_.creates_max) {
-    give_up(m, now_us, "no customer could be created");
+    give_up(m, batch, now_us, "no customer could be created");
     return;
   }
   const bool aged =
@@ -682,7 +684,7 @@ void SubscriptionService::on_subscriptions_found(Membership& m, const nlohmann::
   }
   if (!found->empty()) {
     if (found->size() > 1) {
-      alert(now_us, "duplicate_subscription", m.id,
+      alert(batch, now_us, "duplicate_subscription", m.id,
             fmt::format("membership {} has {} subscriptions", m.id, found->size()));
     }
     // A list shows the present; it has no time of its own here, so it only settles creating.
@@ -692,14 +694,14 @@ void SubscriptionService::on_subscriptions_found(Membership& m, const nlohmann::
     MemberStatus s;
     if (m.status == MemberStatus::kCreating &&
         member_status_from_stripe(json_str(pick, "status"), &s)) {
-      set_status(m, s, now_us);
+      set_status(m, s, batch, now_us);
     }
     enqueue_read(m, batch, now_us, now_us);  // the retrieve carries a Date: the merge decides
     return;
   }
   if (!m.subscription_dead || !m.subscription.empty()) return;
   if (m.creates >= config_.creates_max) {
-    give_up(m, now_us, "no subscription could be created");
+    give_up(m, batch, now_us, "no subscription could be created");
     return;
   }
   const bool aged =
@@ -707,11 +709,12 @@ void SubscriptionService::on_subscriptions_found(Membership& m, const nlohmann::
   enqueue_create_subscription(m, batch, now_us, /*reuse_key=*/!aged);
 }
 
-void SubscriptionService::give_up(Membership& m, TimeUs now_us, std::string_view why) {
+void SubscriptionService::give_up(Membership& m, WriteBatch& batch, TimeUs now_us,
+                                  std::string_view why) {
   m.customer_dead = false;
   m.subscription_dead = false;
-  set_status(m, MemberStatus::kFailed, now_us);
-  alert(now_us, "membership_failed", m.id,
+  set_status(m, MemberStatus::kFailed, batch, now_us);
+  alert(batch, now_us, "membership_failed", m.id,
         fmt::format("membership {} of {}: {} ({} attempts)", m.id, m.guest, why, m.creates));
 }
 
@@ -726,7 +729,7 @@ void SubscriptionService::on_failure(const Job& job, const resilience::DlqEntry&
     // Whatever the reason, Stripe may hold a customer made with this key: search first.
     m.customer_dead = true;
     if (refused) {
-      give_up(m, now_us, "Stripe refused the customer: " + entry.detail);
+      give_up(m, batch, now_us, "Stripe refused the customer: " + entry.detail);
     } else {
       enqueue_read(m, batch, now_us, now_us + config_.search_settle_us);
     }
@@ -734,7 +737,7 @@ void SubscriptionService::on_failure(const Job& job, const resilience::DlqEntry&
     if (job.id != m.subscription_job_id || !m.subscription.empty()) return;
     m.subscription_dead = true;
     if (refused) {
-      give_up(m, now_us, "Stripe refused the subscription: " + entry.detail);
+      give_up(m, batch, now_us, "Stripe refused the subscription: " + entry.detail);
     } else {
       enqueue_read(m, batch, now_us, now_us);  // the customer's list does not lag
     }

@@ -154,7 +154,7 @@ class SubscriptionService final : public resilience::JobHandler {
   void absorb(Membership& m, const nlohmann::json& sub, std::int64_t at_s, WriteBatch& batch,
               TimeUs now_us);
   // Logs, counts and, when dunning ended it, marks the membership lapsed (with an alert).
-  void set_status(Membership& m, MemberStatus to, TimeUs now_us);
+  void set_status(Membership& m, MemberStatus to, WriteBatch& batch, TimeUs now_us);
   void learn_subscription(Membership& m, const std::string& id, WriteBatch& batch);
   void learn_customer(Membership& m, const std::string& id, WriteBatch& batch);
   // What a dead create's read found (customers: a search result; subscriptions: a list).
@@ -163,9 +163,11 @@ class SubscriptionService final : public resilience::JobHandler {
   void on_subscriptions_found(Membership& m, const nlohmann::json& body, WriteBatch& batch,
                               TimeUs now_us);
   // Neither create may run again: the membership failed.
-  void give_up(Membership& m, TimeUs now_us, std::string_view why);
+  void give_up(Membership& m, WriteBatch& batch, TimeUs now_us, std::string_view why);
   void dun(Membership& m, const nlohmann::json& invoice, WriteBatch& batch, TimeUs now_us);
-  void alert(TimeUs now_us, std::string kind, std::string subject, std::string message);
+  // Logs the alert now and adds it to `batch`, to be raised once the batch commits.
+  void alert(WriteBatch& batch, TimeUs now_us, std::string kind, std::string subject,
+             std::string message);
 
   SubscriptionServiceConfig config_;
   Ports ports_;

@@ -65,10 +65,12 @@ class SubscriptionServiceTest : public ::testing::Test {
     stripe.idempotency_header = "Idempotency-Key";
     stripe.key_prune_age_us = resilience::kStripeKeyPruneAgeUs;
     dispatcher_config.peers["stripe"] = stripe;
-    dispatcher = std::make_unique<resilience::Dispatcher>(fp.ports(), dispatcher_config);
+    dispatcher =
+        std::make_unique<resilience::Dispatcher>(fp.ports(&fp.alerting_store), dispatcher_config);
     SubscriptionServiceConfig config;
     config.interval = "day";
-    service = std::make_unique<SubscriptionService>(config, fp.ports(), dispatcher.get(), nullptr);
+    service = std::make_unique<SubscriptionService>(config, fp.ports(&fp.alerting_store),
+                                                    dispatcher.get(), nullptr);
     service->register_handlers();
   }
 
@@ -125,7 +127,7 @@ class SubscriptionServiceTest : public ::testing::Test {
                  {"data", {{"object", object}}}};
     WriteBatch batch;
     ASSERT_TRUE(service->apply(e, batch, now).is_ok());
-    ASSERT_TRUE(fp.store.commit(batch).is_ok());
+    ASSERT_TRUE(fp.alerting_store.commit(batch).is_ok());
     learn();
   }
   void advance_to(TimeUs until_us) {
@@ -142,7 +144,7 @@ class SubscriptionServiceTest : public ::testing::Test {
   void reconcile() {
     WriteBatch batch;
     ASSERT_TRUE(service->reconcile(batch, now).is_ok());
-    ASSERT_TRUE(fp.store.commit(batch).is_ok());
+    ASSERT_TRUE(fp.alerting_store.commit(batch).is_ok());
     service->take_enqueued();
     dispatcher->on_committed(batch, now);
   }
@@ -318,10 +320,11 @@ TEST_F(SubscriptionServiceTest, DunningTellsTheMemberOncePerInvoiceAndRecovers) 
 TEST_F(SubscriptionServiceTest, DunningNoticeGoesToWhatsAppOncePerInvoiceWhenEnabled) {
   notifications::NotificationConfig nc;
   nc.enabled = true;
-  notifications::NotificationService wa(nc, fp.ports(), dispatcher.get());
+  notifications::NotificationService wa(nc, fp.ports(&fp.alerting_store), dispatcher.get());
   wa.register_handlers();
   SubscriptionServiceConfig config;
-  service = std::make_unique<SubscriptionService>(config, fp.ports(), dispatcher.get(), &wa);
+  service = std::make_unique<SubscriptionService>(config, fp.ports(&fp.alerting_store),
+                                                  dispatcher.get(), &wa);
   service->register_handlers();
   const std::string id = active_member();
   event("invoice.payment_failed", invoice("in_2", id, true), kStartS + 100);
