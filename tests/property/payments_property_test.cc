@@ -224,10 +224,14 @@ class World final : public InProcessCore {
   void converge() {
     outage_ = false;
     healed_ = true;  // from now on every request is answered and every event delivered at once
+    int quiet_min = 0;
     for (int round = 0; round < 3 * 24 * 60; ++round) {
       heal_step();
-      // Long enough for holds to lapse and every reconciler pass to run, then until quiet.
-      if (pending_events_.empty() && core_->outbox_jobs() == 0 && round > 120) break;
+      // Long enough for holds to lapse and every reconciler pass to run, then until quiet for
+      // three reconcile intervals: a job that just died leaves the outbox empty until the next
+      // pass makes its successor.
+      quiet_min = pending_events_.empty() && core_->outbox_jobs() == 0 ? quiet_min + 1 : 0;
+      if (quiet_min > 30 && round > 120) break;
       advance(kUsPerMin);
     }
   }
@@ -288,6 +292,7 @@ class World final : public InProcessCore {
       }
       if (p.payment_intent.empty()) {
         RC_ASSERT(record == nullptr);  // Stripe has none the core does not know
+        if (!core::payments::is_terminal(p.status)) dump("unsettled payment of " + booking);
         RC_ASSERT(core::payments::is_terminal(p.status));
         continue;
       }
@@ -359,6 +364,8 @@ class World final : public InProcessCore {
   // (3-D Secure, settlement), and request deadlines (a request nobody served times out unsent).
   void run_until(TimeUs until_us) {
     for (int i = 0; i < 100'000; ++i) {
+      // Healed, what the last round's timers sent is answered now, before its deadline passes.
+      heal_step();
       TimeUs next = next_timer_us(until_us + 1);
       for (const Flight& f : flights_) next = std::min(next, f.deadline_us);
       for (const Straggler& s : stragglers_) next = std::min(next, s.arrives_by_us);
