@@ -82,9 +82,10 @@ class CoreService::HeldHttpClient final : public core::HttpClient {
 
 // Holds the alerts the core raises until the layer holding the state change they report is
 // durable: that change may be lost to a failed flush, and the rebuilt core raises the alert
-// again when the redelivered event makes the change again. The core raises an alert while it
-// works out a change, before it commits the change's batch (which may open the layer), so an
-// alert is tagged only once the core's call has returned (settle()), with the newest layer then.
+// again when the redelivered event makes the change again. The core raises an alert once the
+// batch holding its change is committed (core/alerting_store.h), which here means taken into
+// the open layer, not durable; some (the dispatcher's) it raises right after its own commit. So
+// an alert is tagged once the core's call has returned (settle()), with the newest layer then.
 class CoreService::HeldAlerts final : public core::Alerts {
  public:
   HeldAlerts(core::Alerts* inner, const GroupCommitStore* store, CoreServiceStats* stats)
