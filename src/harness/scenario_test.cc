@@ -79,6 +79,15 @@ TEST(Scenario, MembershipsAndStripeSubscriptionKnobs) {
   EXPECT_EQ(p.stripe.subscription.retry_offsets_h, (std::vector<std::int64_t>{2, 5}));
   EXPECT_EQ(p.stripe.subscription.dunning_end, models::stripe::DunningEnd::kUnpaid);
   EXPECT_EQ(p.stripe.card.repeat_decline_probability, 0.5);
+  EXPECT_EQ(p.stripe.search_lag_ms, 2'000);
+  ASSERT_TRUE(
+      parse_peer_settings(nlohmann::json::parse(R"({"stripe": {"search_lag_ms": 90000}})"), &p));
+  EXPECT_EQ(p.stripe.search_lag_ms, 90'000);
+  const auto bad_lag =
+      parse_peer_settings(nlohmann::json::parse(R"({"stripe": {"search_lag_ms": -1}})"), &p);
+  ASSERT_FALSE(bad_lag);
+  EXPECT_NE(bad_lag.message().find("/peers/stripe/search_lag_ms"), std::string::npos)
+      << bad_lag.message();
   // The defaults stay Stripe's: about 8 tries within 2 weeks, then cancel.
   PeerSettings defaults;
   ASSERT_TRUE(parse_peer_settings(nlohmann::json::object(), &defaults));

@@ -69,6 +69,7 @@ void read_stripe(core::JsonReader& r, PeerSettings* p) {
       r.number("api_error_probability", p->stripe.api_error_probability, 0, 1);
   p->stripe.idempotency_key_ttl_h =
       r.integer("idempotency_key_ttl_h", p->stripe.idempotency_key_ttl_h, 1, 24 * 365);
+  p->stripe.search_lag_ms = r.integer("search_lag_ms", p->stripe.search_lag_ms, 0, 3'600'000);
   auto& w = p->stripe_webhooks;
   if (auto c = r.object("webhooks")) {
     w.reorder_probability = c->number("reorder_probability", w.reorder_probability, 0, 1);
@@ -95,8 +96,7 @@ void read_ota(core::JsonReader& r, PeerSettings* p) {
         c->integer("stale_age_s_max", ch.stale_age_us_max / core::kUsPerSec, 1, 86'400) *
         core::kUsPerSec;
     ch.truncate_probability = c->number("truncate_probability", ch.truncate_probability, 0, 1);
-    ch.uid_churn_probability =
-        c->number("uid_churn_probability", ch.uid_churn_probability, 0, 1);
+    ch.uid_churn_probability = c->number("uid_churn_probability", ch.uid_churn_probability, 0, 1);
     ch.cancel_probability = c->number("cancel_probability", ch.cancel_probability, 0, 1);
     ch.import_interval_us = c->integer("import_interval_s", 0, 0, 86'400) * core::kUsPerSec;
     const std::int64_t poll_s = c->integer("poll_interval_s", 300, 10, 86'400);
@@ -129,8 +129,8 @@ void read_whatsapp(core::JsonReader& r, PeerSettings* p) {
   auto& q = p->whatsapp_webhooks;
   if (auto c = r.object("webhooks")) {
     q.duplicate_probability = c->number("duplicate_probability", q.duplicate_probability, 0, 1);
-    q.delay_us_max = c->integer("delay_ms_max", q.delay_us_max / core::kUsPerMs, 0, 3'600'000) *
-                     core::kUsPerMs;
+    q.delay_us_max =
+        c->integer("delay_ms_max", q.delay_us_max / core::kUsPerMs, 0, 3'600'000) * core::kUsPerMs;
     q.retry_window_us =
         c->integer("retry_window_h", q.retry_window_us / core::kUsPerHour, 1, 24 * 30) *
         core::kUsPerHour;
@@ -138,14 +138,13 @@ void read_whatsapp(core::JsonReader& r, PeerSettings* p) {
   }
   auto& n = p->notifications;
   if (auto c = r.object("core")) {
-    const std::string policy =
-        c->one_of("ambiguous_policy", std::string(core::notifications::ambiguous_policy_name(
-                                          n.ambiguous)),
-                  {"await_status", "resend"});
+    const std::string policy = c->one_of(
+        "ambiguous_policy", std::string(core::notifications::ambiguous_policy_name(n.ambiguous)),
+        {"await_status", "resend"});
     core::notifications::parse_ambiguous_policy(policy, &n.ambiguous);
-    n.await_status_us = c->integer("await_status_s", n.await_status_us / core::kUsPerSec, 1,
-                                   7 * 24 * 3600) *
-                        core::kUsPerSec;
+    n.await_status_us =
+        c->integer("await_status_s", n.await_status_us / core::kUsPerSec, 1, 7 * 24 * 3600) *
+        core::kUsPerSec;
     n.pair_interval_us =
         c->number("pair_interval_s", static_cast<double>(n.pair_interval_us) / core::kUsPerSec,
                   0.001, 3600) *
@@ -241,8 +240,7 @@ core::Status World::build(const Scenario& scenario, std::uint64_t seed, bool swa
   }
   w->core_ = std::make_unique<CoreNode>(*w->network_, std::move(cfg));
   for (models::ota::ChannelConfig& ch : channel_configs) {
-    w->channels_.push_back(
-        std::make_unique<models::drivers::OtaNode>(*w->network_, std::move(ch)));
+    w->channels_.push_back(std::make_unique<models::drivers::OtaNode>(*w->network_, std::move(ch)));
   }
 
   w->stripe_ = std::make_unique<models::drivers::StripeNode>(*w->network_, peers.stripe,
