@@ -405,19 +405,6 @@ namespace {
 
 namespace nt = core::notifications;
 
-// The core's notification rows, by id.
-std::map<std::string, nt::Notification> core_notifications(World& world) {
-  std::map<std::string, nt::Notification> out;
-  const auto& tables = world.core().store().committed().tables();
-  const auto it = tables.find(nt::kNotificationsTable);
-  if (it == tables.end()) return out;
-  for (const auto& [id, row] : it->second) {
-    nt::Notification n;
-    if (nt::decode_notification(row, &n).is_ok()) out.emplace(id, std::move(n));
-  }
-  return out;
-}
-
 // The highest status WhatsApp reached for each callback (over every copy sent), as the core
 // names statuses.
 std::map<std::string, nt::MessageStatus> model_statuses(const models::whatsapp::WhatsAppModel& m) {
@@ -436,9 +423,45 @@ std::map<std::string, nt::MessageStatus> model_statuses(const models::whatsapp::
 
 }  // namespace
 
+const std::map<std::string, Oracles::DecodedNotification>& Oracles::core_notifications() {
+  const auto& tables = world_.core().store().committed().tables();
+  const auto table = tables.find(nt::kNotificationsTable);
+  if (table == tables.end()) {
+    notifications_.clear();
+    return notifications_;
+  }
+  // Both maps are in id order: one walk finds the rows that are new, changed or gone.
+  auto cached = notifications_.begin();
+  for (const auto& [id, row] : table->second) {
+    while (cached != notifications_.end() && cached->first < id) {
+      cached = notifications_.erase(cached);
+    }
+    if (cached != notifications_.end() && cached->first == id) {
+      if (cached->second.row != row) {
+        nt::Notification n;
+        if (nt::decode_notification(row, &n).is_ok()) {
+          cached->second = {row, std::move(n)};
+        } else {
+          cached = notifications_.erase(cached);
+          continue;
+        }
+      }
+      ++cached;
+      continue;
+    }
+    nt::Notification n;
+    if (nt::decode_notification(row, &n).is_ok()) {
+      notifications_.emplace_hint(cached, id, DecodedNotification{row, std::move(n)});
+    }
+  }
+  notifications_.erase(cached, notifications_.end());
+  return notifications_;
+}
+
 void Oracles::check_message_statuses() {
   if (!world_.whatsapp()) return;
-  for (const auto& [id, n] : core_notifications(world_)) {
+  for (const auto& [id, decoded] : core_notifications()) {
+    const nt::Notification& n = decoded.notification;
     const int now_rank = nt::message_status_rank(n.status);
     auto [it, inserted] = message_status_rank_.emplace(id, now_rank);
     if (!inserted && now_rank < it->second) {
@@ -464,7 +487,8 @@ bool Oracles::whatsapp_converged() {
     return false;
   }
   const auto truth = model_statuses(wa->model());
-  for (const auto& [id, n] : core_notifications(world_)) {
+  for (const auto& [id, decoded] : core_notifications()) {
+    const nt::Notification& n = decoded.notification;
     if (n.state == nt::NotificationState::kQueued ||
         n.state == nt::NotificationState::kUnconfirmed) {
       why_not_ =
@@ -718,8 +742,9 @@ void Oracles::check_memberships_final() {
   // Every failed invoice was paid later or its member was told (dunning): with WhatsApp on, told
   // means a notification the core committed, not only the invoice marked as dunned.
   const bool whatsapp = world_.notifications().enabled;
-  const std::map<std::string, nt::Notification> notices =
-      whatsapp ? core_notifications(world_) : std::map<std::string, nt::Notification>{};
+  const std::map<std::string, DecodedNotification> no_notices;
+  const std::map<std::string, DecodedNotification>& notices =
+      whatsapp ? core_notifications() : no_notices;
   for (const auto& [id, inv] : world_.stripe().model().invoices()) {
     if (inv.first_failure_us < 0 || inv.status == "paid") continue;
     const std::string membership = membership_of(inv.subscription_metadata);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/simulation.h"
+#include "src/core/notifications/notification.h"
 #include "src/harness/outcome.h"
 #include "src/harness/world.h"
 
@@ -76,8 +77,8 @@ class Oracles final : public sim::Handler {
   const Scenario& scenario_;
   std::uint16_t kind_ = 0;
   std::vector<Violation> violations_;
-  std::set<std::string> reported_;              // "<oracle>/<key>" already reported
-  std::map<std::string, int> stay_state_rank_;  // last seen rank per stay (status monotonic)
+  std::set<std::string> reported_;                  // "<oracle>/<key>" already reported
+  std::map<std::string, int> stay_state_rank_;      // last seen rank per stay (status monotonic)
   std::map<std::string, int> message_status_rank_;  // last seen rank per notification
   std::map<std::string, core::TimeUs> conflict_seen_us_;  // "<unit>/<night>" -> first seen
   // Incremental views of append-only ground truth, so a check costs what is new since the last.
@@ -90,6 +91,15 @@ class Oracles final : public sim::Handler {
   std::set<std::string> invoices_open_;                 // invoices that may still be paid
   std::map<std::string, std::vector<std::string>> paid_invoices_;  // membership -> paid invoices
   std::string why_not_;
+
+  // The core's notification rows decoded, by id. A check decodes only the rows that changed
+  // since the last one: decoding every row every five minutes was half of a WhatsApp run.
+  struct DecodedNotification {
+    std::string row;
+    core::notifications::Notification notification;
+  };
+  const std::map<std::string, DecodedNotification>& core_notifications();
+  std::map<std::string, DecodedNotification> notifications_;
 };
 
 }  // namespace intsim::harness
