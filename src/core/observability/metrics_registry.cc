@@ -9,9 +9,19 @@
 namespace intsim::core::observability {
 namespace {
 
-MetricsRegistry::Key key_of(std::string_view name, std::string_view peer,
-                            std::string_view outcome) {
-  return {std::string(name), std::string(peer), std::string(outcome)};
+// The entry of `map` for (name, peer, outcome), made (value-initialized) when new: the strings
+// of a key are built only the first time it is counted.
+template <typename Map>
+typename Map::mapped_type& entry(Map& map, std::string_view name, std::string_view peer,
+                                 std::string_view outcome) {
+  const MetricsRegistry::KeyView view{name, peer, outcome};
+  auto it = map.lower_bound(view);
+  if (it == map.end() || view < it->first) {
+    it = map.emplace_hint(
+        it, MetricsRegistry::Key{std::string(name), std::string(peer), std::string(outcome)},
+        typename Map::mapped_type{});
+  }
+  return it->second;
 }
 
 // Metric names allow [a-zA-Z_:][a-zA-Z0-9_:]*; anything else becomes '_'.
@@ -57,12 +67,12 @@ std::string seconds(TimeUs us) {
 
 void MetricsRegistry::count(std::string_view name, std::string_view peer, std::string_view outcome,
                             std::int64_t delta) {
-  counters_[key_of(name, peer, outcome)] += delta;
+  entry(counters_, name, peer, outcome) += delta;
 }
 
 void MetricsRegistry::observe_us(std::string_view name, std::string_view peer,
                                  std::string_view outcome, TimeUs value_us) {
-  Histogram& h = histograms_[key_of(name, peer, outcome)];
+  Histogram& h = entry(histograms_, name, peer, outcome);
   std::size_t i = 0;
   while (i < kBucketBoundsUs.size() && value_us > kBucketBoundsUs[i]) ++i;
   if (i < kBucketBoundsUs.size()) {
@@ -77,7 +87,7 @@ void MetricsRegistry::observe_us(std::string_view name, std::string_view peer,
 
 std::int64_t MetricsRegistry::counter(std::string_view name, std::string_view peer,
                                       std::string_view outcome) const {
-  const auto it = counters_.find(key_of(name, peer, outcome));
+  const auto it = counters_.find(KeyView{name, peer, outcome});
   return it == counters_.end() ? 0 : it->second;
 }
 
@@ -92,7 +102,7 @@ std::int64_t MetricsRegistry::counter_total(std::string_view name) const {
 const MetricsRegistry::Histogram* MetricsRegistry::histogram(std::string_view name,
                                                              std::string_view peer,
                                                              std::string_view outcome) const {
-  const auto it = histograms_.find(key_of(name, peer, outcome));
+  const auto it = histograms_.find(KeyView{name, peer, outcome});
   return it == histograms_.end() ? nullptr : &it->second;
 }
 

@@ -30,6 +30,10 @@ class MetricsRegistry final : public Metrics {
     TimeUs max_us = 0;  // the largest value observed (reports show it next to the quantiles)
   };
   using Key = std::tuple<std::string, std::string, std::string>;  // name, peer, outcome
+  // Ordered as Key and comparable with it: a count looks its counter up without three strings.
+  using KeyView = std::tuple<std::string_view, std::string_view, std::string_view>;
+  using Counters = std::map<Key, std::int64_t, std::less<>>;
+  using Histograms = std::map<Key, Histogram, std::less<>>;
 
   void count(std::string_view name, std::string_view peer, std::string_view outcome,
              std::int64_t delta = 1) override;
@@ -44,16 +48,16 @@ class MetricsRegistry final : public Metrics {
   // nullptr for a histogram never observed.
   const Histogram* histogram(std::string_view name, std::string_view peer,
                              std::string_view outcome) const;
-  const std::map<Key, std::int64_t>& counters() const { return counters_; }
-  const std::map<Key, Histogram>& histograms() const { return histograms_; }
+  const Counters& counters() const { return counters_; }
+  const Histograms& histograms() const { return histograms_; }
 
   // Prometheus text exposition format 0.0.4. Histograms are in seconds, as Prometheus expects
   // (name suffixed _seconds); counters keep the caller's name (which should end in _total).
   std::string prometheus_text() const;
 
  private:
-  std::map<Key, std::int64_t> counters_;
-  std::map<Key, Histogram> histograms_;
+  Counters counters_;
+  Histograms histograms_;
 };
 
 }  // namespace intsim::core::observability
