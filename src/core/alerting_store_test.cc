@@ -9,16 +9,10 @@ namespace intsim::core {
 namespace {
 
 // Fails every commit while `failing` is set.
-class FlakyStore final : public Store {
+class FlakyStore final : public ForwardingStore {
  public:
+  FlakyStore() : ForwardingStore(&inner) {}
   bool failing = false;
-  Status get(std::string_view table, std::string_view key, std::string* value) override {
-    return inner.get(table, key, value);
-  }
-  Status scan(std::string_view table, std::string_view prefix,
-              const std::function<bool(std::string_view, std::string_view)>& visit) override {
-    return inner.scan(table, prefix, visit);
-  }
   Status commit(const WriteBatch& batch) override {
     return failing ? Status::io_error("disk gone") : inner.commit(batch);
   }

@@ -11,21 +11,16 @@
 #include <thread>
 #include <vector>
 
+#include "src/core/forwarding_store.h"
 #include "src/core/memory_store.h"
 
 namespace intsim::server {
 namespace {
 
 // Records which thread commits, can be slow and can fail; touched by one thread at a time.
-class SlowStore final : public core::Store {
+class SlowStore final : public core::ForwardingStore {
  public:
-  core::Status get(std::string_view t, std::string_view k, std::string* v) override {
-    return inner.get(t, k, v);
-  }
-  core::Status scan(std::string_view t, std::string_view p,
-                    const std::function<bool(std::string_view, std::string_view)>& f) override {
-    return inner.scan(t, p, f);
-  }
+  SlowStore() : ForwardingStore(&inner) {}
   core::Status commit(const core::WriteBatch& b) override {
     committer = std::this_thread::get_id();
     std::this_thread::sleep_for(delay);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "src/core/app/test_fakes.h"
+#include "src/core/forwarding_store.h"
 #include "src/core/webhook/intake.h"
 #include "src/core/webhook/signature.h"
 #include "src/server/sqlite_store.h"
@@ -21,15 +22,9 @@ constexpr core::TimeUs kStartUs = 1'767'225'600 * core::kUsPerSec;  // 2026-01-0
 constexpr std::string_view kSecret = "whsec_core_service_test";
 
 // The durable store under the group commit: counts commits and can be made to fail them.
-class DurableStore final : public core::Store {
+class DurableStore final : public core::ForwardingStore {
  public:
-  core::Status get(std::string_view t, std::string_view k, std::string* v) override {
-    return inner.get(t, k, v);
-  }
-  core::Status scan(std::string_view t, std::string_view p,
-                    const std::function<bool(std::string_view, std::string_view)>& f) override {
-    return inner.scan(t, p, f);
-  }
+  DurableStore() : ForwardingStore(&inner) {}
   core::Status commit(const core::WriteBatch& b) override {
     if (fail) return core::Status::io_error("disk full");
     ++commits;

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "src/core/forwarding_store.h"
 #include "src/core/memory_store.h"
 
 namespace intsim::server {
@@ -29,15 +30,9 @@ Rows scan_all(core::Store& store, std::string_view table, std::string_view prefi
 }
 
 // Counts the durable commits, and can be told to fail them.
-class CountingStore final : public core::Store {
+class CountingStore final : public core::ForwardingStore {
  public:
-  core::Status get(std::string_view t, std::string_view k, std::string* v) override {
-    return inner.get(t, k, v);
-  }
-  core::Status scan(std::string_view t, std::string_view p,
-                    const std::function<bool(std::string_view, std::string_view)>& f) override {
-    return inner.scan(t, p, f);
-  }
+  CountingStore() : ForwardingStore(&inner) {}
   core::Status commit(const core::WriteBatch& b) override {
     if (fail) return core::Status::io_error("disk full");
     ++commits;
