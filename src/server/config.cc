@@ -62,6 +62,19 @@ class Reader {
     return core::Status::ok();
   }
 
+  // object[key], when present, checked to lie in [min, max] and multiplied by `scale` into *out
+  // (ms to us, say); absent, *out keeps its default.
+  template <typename T>
+  core::Status optional_integer(const Json& object, const std::string& pointer, const char* key,
+                                std::int64_t min, std::int64_t max, std::string_view what,
+                                std::int64_t scale, T* out) const {
+    if (!object.contains(key)) return core::Status::ok();
+    std::int64_t n = 0;
+    if (auto st = integer(object[key], pointer + "/" + key, min, max, what, &n); !st) return st;
+    *out = static_cast<T>(n * scale);
+    return core::Status::ok();
+  }
+
   static std::string escape_pointer(std::string_view key) {
     std::string out;
     for (char c : key) {
@@ -273,36 +286,25 @@ core::Status parse_document(const Json& doc, const Reader& r, Config* out) {
     }
     if (!v.contains("path")) return r.fail("/store/path", "a non-empty string", nullptr);
     if (auto st = r.string(v["path"], "/store/path", &c.store_path); !st) return st;
-    std::int64_t n = 0;
-    if (v.contains("pending_requests_max")) {
-      if (auto st = r.integer(v["pending_requests_max"], "/store/pending_requests_max", 1,
-                              10'000'000, "a request count", &n);
-          !st) {
-        return st;
-      }
-      c.pending_requests_max = static_cast<std::size_t>(n);
+    if (auto st = r.optional_integer(v, "/store", "pending_requests_max", 1, 10'000'000,
+                                     "a request count", 1, &c.pending_requests_max);
+        !st) {
+      return st;
     }
-    if (v.contains("flush_age_ms_max")) {
-      if (auto st = r.integer(v["flush_age_ms_max"], "/store/flush_age_ms_max", 1, 3'600'000,
-                              "milliseconds", &n);
-          !st) {
-        return st;
-      }
-      c.flush_age_us_max = n * core::kUsPerMs;
+    if (auto st = r.optional_integer(v, "/store", "flush_age_ms_max", 1, 3'600'000, "milliseconds",
+                                     core::kUsPerMs, &c.flush_age_us_max);
+        !st) {
+      return st;
     }
   }
   if (doc.contains("shutdown")) {
     const Json& v = doc["shutdown"];
     if (auto st = r.object(v, "/shutdown"); !st) return st;
     if (auto st = r.only_keys(v, "/shutdown", {"drain_timeout_ms"}); !st) return st;
-    if (v.contains("drain_timeout_ms")) {
-      std::int64_t ms = 0;
-      if (auto st = r.integer(v["drain_timeout_ms"], "/shutdown/drain_timeout_ms", 0, 3'600'000,
-                              "milliseconds", &ms);
-          !st) {
-        return st;
-      }
-      c.drain_timeout_us = ms * core::kUsPerMs;
+    if (auto st = r.optional_integer(v, "/shutdown", "drain_timeout_ms", 0, 3'600'000,
+                                     "milliseconds", core::kUsPerMs, &c.drain_timeout_us);
+        !st) {
+      return st;
     }
   }
   if (doc.contains("http")) {
@@ -312,30 +314,20 @@ core::Status parse_document(const Json& doc, const Reader& r, Config* out) {
         !st) {
       return st;
     }
-    std::int64_t n = 0;
-    if (v.contains("body_bytes_max")) {
-      if (auto st = r.integer(v["body_bytes_max"], "/http/body_bytes_max", 1, 1 << 30,
-                              "a byte count", &n);
-          !st) {
-        return st;
-      }
-      c.body_bytes_max = static_cast<std::size_t>(n);
+    if (auto st = r.optional_integer(v, "/http", "body_bytes_max", 1, 1 << 30, "a byte count", 1,
+                                     &c.body_bytes_max);
+        !st) {
+      return st;
     }
-    if (v.contains("read_timeout_ms")) {
-      if (auto st = r.integer(v["read_timeout_ms"], "/http/read_timeout_ms", 1, 3'600'000,
-                              "milliseconds", &n);
-          !st) {
-        return st;
-      }
-      c.read_timeout_us = n * core::kUsPerMs;
+    if (auto st = r.optional_integer(v, "/http", "read_timeout_ms", 1, 3'600'000, "milliseconds",
+                                     core::kUsPerMs, &c.read_timeout_us);
+        !st) {
+      return st;
     }
-    if (v.contains("connections_max")) {
-      if (auto st = r.integer(v["connections_max"], "/http/connections_max", 1, 1'000'000,
-                              "a connection count", &n);
-          !st) {
-        return st;
-      }
-      c.connections_max = static_cast<std::size_t>(n);
+    if (auto st = r.optional_integer(v, "/http", "connections_max", 1, 1'000'000,
+                                     "a connection count", 1, &c.connections_max);
+        !st) {
+      return st;
     }
   }
   if (doc.contains("peers")) {
